@@ -5,21 +5,85 @@ package org.twemproxy4j.hashkit;
  * the name the YAML {@code hash:} key uses. Every function returns twemproxy's {@code uint32_t} as a Java
  * {@code int}; compare such values with {@link Integer#compareUnsigned}.
  *
- * <p>Thread-safe: the functions hold no state.
+ * <p>{@link #hash} is the raw function, exactly as twemproxy's {@code hash_*()} computes it, for every
+ * input including the empty key (e.g. {@code jenkins("")} is {@code 0xdeadbefc}). The pool-level rules
+ * (hash tag, empty key hashes to 0) are in {@link KeyHash}.
+ *
+ * <p>Thread-safe: the functions hold no state and allocate nothing.
  */
-public enum HashType {
-    ONE_AT_A_TIME("one_at_a_time"),
-    MD5("md5"),
-    CRC16("crc16"),
-    CRC32("crc32"),
-    CRC32A("crc32a"),
-    FNV1_64("fnv1_64"),
-    FNV1A_64("fnv1a_64"),
-    FNV1_32("fnv1_32"),
-    FNV1A_32("fnv1a_32"),
-    HSIEH("hsieh"),
-    MURMUR("murmur"),
-    JENKINS("jenkins");
+public enum HashType implements Hash {
+    ONE_AT_A_TIME("one_at_a_time") {
+        @Override
+        public int hash(byte[] key, int off, int len) {
+            return OneAtATime.hash(key, off, len);
+        }
+    },
+    MD5("md5") {
+        @Override
+        public int hash(byte[] key, int off, int len) {
+            return Md5.hash(key, off, len);
+        }
+    },
+    CRC16("crc16") {
+        @Override
+        public int hash(byte[] key, int off, int len) {
+            return Crc16.hash(key, off, len);
+        }
+    },
+    CRC32("crc32") {
+        @Override
+        public int hash(byte[] key, int off, int len) {
+            return Crc32.hash(key, off, len);
+        }
+    },
+    CRC32A("crc32a") {
+        @Override
+        public int hash(byte[] key, int off, int len) {
+            return Crc32.hashA(key, off, len);
+        }
+    },
+    FNV1_64("fnv1_64") {
+        @Override
+        public int hash(byte[] key, int off, int len) {
+            return Fnv.fnv1_64(key, off, len);
+        }
+    },
+    FNV1A_64("fnv1a_64") {
+        @Override
+        public int hash(byte[] key, int off, int len) {
+            return Fnv.fnv1a_64(key, off, len);
+        }
+    },
+    FNV1_32("fnv1_32") {
+        @Override
+        public int hash(byte[] key, int off, int len) {
+            return Fnv.fnv1_32(key, off, len);
+        }
+    },
+    FNV1A_32("fnv1a_32") {
+        @Override
+        public int hash(byte[] key, int off, int len) {
+            return Fnv.fnv1a_32(key, off, len);
+        }
+    },
+    HSIEH("hsieh") {
+        @Override
+        public int hash(byte[] key, int off, int len) {
+            return Hsieh.hash(key, off, len);
+        }
+    },
+    MURMUR("murmur") {
+        @Override
+        public int hash(byte[] key, int off, int len) {
+            return Murmur.hash(key, off, len);
+        }
+    },
+    JENKINS("jenkins") {
+        @Override
+        public int hash(byte[] key, int off, int len) {
+            return Jenkins.hash(key, off, len);
+        }
+    };
 
     private final String confName;
 
@@ -32,10 +96,12 @@ public enum HashType {
         return confName;
     }
 
-    /** The hash of {@code key[off, off+len)}; allocates nothing. */
-    public int hash(byte[] key, int off, int len) {
-        throw new UnsupportedOperationException("not yet implemented: " + confName);
-    }
+    /**
+     * The hash of {@code key[off, off+len)}; allocates nothing. The range is not bounds-checked beyond what
+     * the JVM does on each array access.
+     */
+    @Override
+    public abstract int hash(byte[] key, int off, int len);
 
     /** The type whose configuration name is {@code name} (exact, case-sensitive), or {@code null}. */
     public static HashType fromConfName(String name) {
