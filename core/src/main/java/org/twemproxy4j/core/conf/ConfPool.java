@@ -1,0 +1,171 @@
+package org.twemproxy4j.core.conf;
+
+import java.util.List;
+import org.twemproxy4j.hashkit.DistType;
+import org.twemproxy4j.hashkit.HashType;
+
+/**
+ * Mirrors {@code struct conf_pool} (nc_conf.h) after {@code conf_validate_pool()}: one validated pool, every
+ * unset directive replaced by nutcracker's default ({@code CONF_DEFAULT_*}).
+ *
+ * <p>{@link #servers()} is in nutcracker's order (node name, length first, then bytes): that order decides
+ * modula placement, server indexes and the stats layout.
+ *
+ * <p>Deviation: nutcracker overwrites {@code client_connections} with 0 after parsing it; we keep the
+ * configured value so the core can enforce it.
+ *
+ * <p>Immutable; thread-safe.
+ */
+public final class ConfPool {
+    public static final HashType CONF_DEFAULT_HASH = HashType.FNV1A_64;
+    public static final DistType CONF_DEFAULT_DIST = DistType.KETAMA;
+    public static final int CONF_DEFAULT_TIMEOUT = -1; // wait forever
+    public static final int CONF_DEFAULT_LISTEN_BACKLOG = 512;
+    public static final int CONF_DEFAULT_CLIENT_CONNECTIONS = 0; // no limit
+    public static final boolean CONF_DEFAULT_REDIS = false;
+    public static final int CONF_DEFAULT_REDIS_DB = 0;
+    public static final boolean CONF_DEFAULT_PRECONNECT = false;
+    public static final boolean CONF_DEFAULT_AUTO_EJECT_HOSTS = false;
+    public static final int CONF_DEFAULT_SERVER_RETRY_TIMEOUT = 30 * 1000; // msec
+    public static final int CONF_DEFAULT_SERVER_FAILURE_LIMIT = 2;
+    public static final int CONF_DEFAULT_SERVER_CONNECTIONS = 1;
+    public static final int CONF_DEFAULT_KETAMA_PORT = 11211;
+    public static final boolean CONF_DEFAULT_TCPKEEPALIVE = false;
+
+    private final String name; // pool name (root key)
+    private final ConfListen listen; // listen:
+    private final HashType hash; // hash:
+    private final String hashTag; // hash_tag: (two characters) or null
+    private final DistType distribution; // distribution:
+    private final int timeout; // timeout: in msec, -1 = none
+    private final int backlog; // backlog:
+    private final int clientConnections; // client_connections: 0 = no limit
+    private final boolean redis; // redis:
+    private final boolean tcpkeepalive; // tcpkeepalive:
+    private final String redisAuth; // redis_auth: or null
+    private final int redisDb; // redis_db:
+    private final boolean preconnect; // preconnect:
+    private final boolean autoEjectHosts; // auto_eject_hosts:
+    private final int serverConnections; // server_connections: > 0
+    private final int serverRetryTimeout; // server_retry_timeout: in msec
+    private final int serverFailureLimit; // server_failure_limit:
+    private final List<ConfServer> servers; // servers:, sorted by node name
+
+    ConfPool(String name, ConfListen listen, HashType hash, String hashTag, DistType distribution, int timeout,
+            int backlog, int clientConnections, boolean redis, boolean tcpkeepalive, String redisAuth, int redisDb,
+            boolean preconnect, boolean autoEjectHosts, int serverConnections, int serverRetryTimeout,
+            int serverFailureLimit, List<ConfServer> servers) {
+        this.name = name;
+        this.listen = listen;
+        this.hash = hash;
+        this.hashTag = hashTag;
+        this.distribution = distribution;
+        this.timeout = timeout;
+        this.backlog = backlog;
+        this.clientConnections = clientConnections;
+        this.redis = redis;
+        this.tcpkeepalive = tcpkeepalive;
+        this.redisAuth = redisAuth;
+        this.redisDb = redisDb;
+        this.preconnect = preconnect;
+        this.autoEjectHosts = autoEjectHosts;
+        this.serverConnections = serverConnections;
+        this.serverRetryTimeout = serverRetryTimeout;
+        this.serverFailureLimit = serverFailureLimit;
+        this.servers = List.copyOf(servers);
+    }
+
+    /** The pool name (its key at the root of the file). */
+    public String name() {
+        return name;
+    }
+
+    public ConfListen listen() {
+        return listen;
+    }
+
+    /** The key hash; default {@code fnv1a_64}. */
+    public HashType hash() {
+        return hash;
+    }
+
+    /** The two hash tag characters (e.g. {@code {}}), or null when the pool has none. */
+    public String hashTag() {
+        return hashTag;
+    }
+
+    /** The key distribution; default {@code ketama}. */
+    public DistType distribution() {
+        return distribution;
+    }
+
+    /** The server timeout in msec; -1 (the default) waits forever. */
+    public int timeout() {
+        return timeout;
+    }
+
+    /** The listen(2) backlog; default 512. */
+    public int backlog() {
+        return backlog;
+    }
+
+    /** The configured client connection limit (0 = none, the default); nutcracker ignores it, we enforce it. */
+    public int clientConnections() {
+        return clientConnections;
+    }
+
+    /** True for a redis pool, false (the default) for memcache. */
+    public boolean redis() {
+        return redis;
+    }
+
+    /** SO_KEEPALIVE; default false. */
+    public boolean tcpkeepalive() {
+        return tcpkeepalive;
+    }
+
+    /** The password sent with AUTH to the servers of a redis pool, or null. */
+    public String redisAuth() {
+        return redisAuth;
+    }
+
+    /** The redis database selected on each server connection; default 0. */
+    public int redisDb() {
+        return redisDb;
+    }
+
+    /** Connect to every server at start; default false. */
+    public boolean preconnect() {
+        return preconnect;
+    }
+
+    /** Eject a server after {@link #serverFailureLimit()} consecutive failures; default false. */
+    public boolean autoEjectHosts() {
+        return autoEjectHosts;
+    }
+
+    /** Connections per server, at least 1; default 1. */
+    public int serverConnections() {
+        return serverConnections;
+    }
+
+    /** Msec before an ejected server is retried; default 30000. nutcracker keeps it in usec internally. */
+    public int serverRetryTimeout() {
+        return serverRetryTimeout;
+    }
+
+    /** Consecutive failures before ejection; default 2. */
+    public int serverFailureLimit() {
+        return serverFailureLimit;
+    }
+
+    /** At least one server, in nutcracker's order (node name, length first, then bytes); unmodifiable. */
+    public List<ConfServer> servers() {
+        return servers;
+    }
+
+    @Override
+    public String toString() {
+        return name + " (listen " + listen + ", " + servers.size() + " servers)";
+    }
+}
