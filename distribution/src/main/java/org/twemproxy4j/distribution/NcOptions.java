@@ -24,6 +24,12 @@ import org.twemproxy4j.core.Instance;
  * The first bad option stops parsing with one line on standard error; the caller then prints the usage and
  * exits 1. Repeated options: the last one wins. Arguments that are not options are ignored.
  *
+ * <p>twemproxy4j's own options, {@code --prometheus-port=N} (the Prometheus endpoint, off by default; N a port)
+ * and {@code --prometheus-addr=S} (its address, by default the stats address {@code -a}), are taken out of the
+ * command line before getopt sees it, by their exact names only (also as {@code --prometheus-port N}). Giving
+ * them to getopt as long options would make prefixes ambiguous that nutcracker accepts ({@code --p} is
+ * {@code --pid-file} to nutcracker), so nutcracker's own options keep getopt_long's behaviour exactly.
+ *
  * <p>Not thread-safe: one instance per command line.
  */
 final class NcOptions {
@@ -44,6 +50,11 @@ final class NcOptions {
         new Getopt.LongOption("pid-file", Getopt.REQUIRED_ARGUMENT, 'p'),
         new Getopt.LongOption("mbuf-size", Getopt.REQUIRED_ARGUMENT, 'm'),
     };
+
+    /** twemproxy4j's option: the port of the Prometheus endpoint (not a nutcracker option). */
+    static final String PROMETHEUS_PORT = "--prometheus-port";
+    /** twemproxy4j's option: the address of the Prometheus endpoint (not a nutcracker option). */
+    static final String PROMETHEUS_ADDR = "--prometheus-addr";
 
     /** The option that hands the command line to {@link Locate} (not a nutcracker option). */
     static final String LOCATE = "--locate";
@@ -69,6 +80,10 @@ final class NcOptions {
     String pidFilename; // null: none
     int mbufChunkSize = Instance.NC_MBUF_SIZE;
 
+    // twemproxy4j's
+    int prometheusPort; // 0: no Prometheus endpoint
+    String prometheusAddr; // null: the stats address
+
     /**
      * Parses {@code args} (without the program name). Returns the options, or null after printing the one-line
      * reason to {@code err} (the caller prints the usage and exits 1).
@@ -76,6 +91,10 @@ final class NcOptions {
     static NcOptions parse(String[] args, PrintStream err, boolean posixlyCorrect) {
         NcOptions o = new NcOptions();
         o.args = args.clone();
+        args = o.takeOwnOptions(args, err, posixlyCorrect);
+        if (args == null) {
+            return null;
+        }
         Getopt g = new Getopt(args, SHORT_OPTIONS, LONG_OPTIONS, posixlyCorrect);
         for (;;) {
             int c = g.next();
@@ -168,6 +187,111 @@ final class NcOptions {
                     return invalidOption(err, g.optopt);
             }
         }
+    }
+
+    /**
+     * Removes {@code --prometheus-port} and {@code --prometheus-addr} (with their values) from {@code args} and
+     * applies them; returns the rest for getopt, or null after printing the reason. Walks the command line as
+     * getopt does, so that an option's argument ({@code -o --prometheus-port}) is never taken for an option;
+     * stops at {@code --} (and, POSIXLY_CORRECT, at the first non-option).
+     */
+    private String[] takeOwnOptions(String[] args, PrintStream err, boolean posixlyCorrect) {
+        java.util.List<String> rest = new java.util.ArrayList<>(args.length);
+        int i = 0;
+        while (i < args.length) {
+            String a = args[i];
+            if (a.equals("--")) {
+                break;
+            }
+            String own = a.startsWith(PROMETHEUS_PORT) ? PROMETHEUS_PORT
+                    : a.startsWith(PROMETHEUS_ADDR) ? PROMETHEUS_ADDR : null;
+            if (own != null && (a.length() == own.length() || a.charAt(own.length()) == '=')) {
+                String value;
+                if (a.length() > own.length()) {
+                    value = a.substring(own.length() + 1);
+                    i++;
+                } else if (i + 1 < args.length) {
+                    value = args[i + 1];
+                    i += 2;
+                } else {
+                    value = null;
+                    i++;
+                }
+                if (own.equals(PROMETHEUS_PORT)) {
+                    int n = ncAtoi(value);
+                    if (n < 0) {
+                        return failed(err, "nutcracker: option " + PROMETHEUS_PORT + " requires a number");
+                    }
+                    if (!validPort(n)) {
+                        return failed(err, "nutcracker: option " + PROMETHEUS_PORT + " value " + n
+                                + " is not a valid port");
+                    }
+                    prometheusPort = n;
+                } else {
+                    if (value == null || value.isEmpty()) {
+                        return failed(err, "nutcracker: option " + PROMETHEUS_ADDR + " requires a string");
+                    }
+                    prometheusAddr = value;
+                }
+                continue;
+            }
+            rest.add(a);
+            i++;
+            if (a.startsWith("--") && a.indexOf('=') < 0) {
+                if (takesArgument(a.substring(2)) && i < args.length) {
+                    rest.add(args[i++]);
+                }
+            } else if (a.startsWith("-") && !a.startsWith("--") && a.length() > 1) {
+                for (int k = 1; k < a.length(); k++) {
+                    int at = SHORT_OPTIONS.indexOf(a.charAt(k));
+                    if (at >= 0 && a.charAt(k) != ':' && at + 1 < SHORT_OPTIONS.length()
+                            && SHORT_OPTIONS.charAt(at + 1) == ':') {
+                        if (k == a.length() - 1 && i < args.length) {
+                            rest.add(args[i++]); // "-c FILE": FILE is the option's
+                        }
+                        break; // "-cFILE": the rest of the word is the option's
+                    }
+                }
+            } else if (!a.startsWith("-") || a.equals("-")) {
+                if (posixlyCorrect) {
+                    break; // getopt stops at the first non-option
+                }
+            }
+        }
+        while (i < args.length) {
+            rest.add(args[i++]);
+        }
+        return rest.toArray(new String[0]);
+    }
+
+    /** True when the long option {@code name} (exact, else a unique prefix, as getopt_long) takes an argument. */
+    private static boolean takesArgument(String name) {
+        Getopt.LongOption found = null;
+        for (Getopt.LongOption o : LONG_OPTIONS) {
+            if (o.name.equals(name)) {
+                return o.hasArg == Getopt.REQUIRED_ARGUMENT;
+            }
+        }
+        for (Getopt.LongOption o : LONG_OPTIONS) {
+            if (o.name.startsWith(name)) {
+                if (found != null) {
+                    return false; // ambiguous: getopt reports it, and takes no argument
+                }
+                found = o;
+            }
+        }
+        return found != null && found.hasArg == Getopt.REQUIRED_ARGUMENT;
+    }
+
+    private static String[] failed(PrintStream err, String line) {
+        err.println(line);
+        err.flush();
+        return null;
+    }
+
+    /** The Prometheus endpoint's address: {@code --prometheus-addr}, else the stats address. */
+    String prometheusAddr() {
+        return prometheusAddr != null ? prometheusAddr : statsAddr;
     }
 
     /**
@@ -286,5 +410,9 @@ final class NcOptions {
     /** Usage lines of the options nutcracker does not have (same layout, CRLF-terminated like their block). */
     static final String EXTRA_USAGE =
             "      --locate KEY...    : print the server each key maps to and exit (twemproxy4j;" + CRLF
-            + "                           with -c FILE and --pool NAME when there are several pools)" + CRLF;
+            + "                           with -c FILE and --pool NAME when there are several pools)" + CRLF
+            + "      --prometheus-port=N: serve Prometheus metrics on http://ADDR:N/metrics (twemproxy4j;" + CRLF
+            + "                           default: off)" + CRLF
+            + "      --prometheus-addr=S: set the Prometheus metrics ip (twemproxy4j; default: the stats" + CRLF
+            + "                           monitoring ip)" + CRLF;
 }

@@ -1,11 +1,14 @@
 package org.twemproxy4j.distribution;
 
+import com.codahale.metrics.MetricRegistry;
 import com.google.inject.AbstractModule;
 import com.google.inject.CreationException;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Module;
+import com.google.inject.Provides;
 import com.google.inject.ProvisionException;
+import com.google.inject.Singleton;
 import com.google.inject.spi.Message;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -23,12 +26,16 @@ import org.twemproxy4j.core.Core;
 import org.twemproxy4j.core.CoreModule;
 import org.twemproxy4j.core.Instance;
 import org.twemproxy4j.core.Signals;
+import org.twemproxy4j.core.StatsBridge;
 import org.twemproxy4j.core.conf.Conf;
 import org.twemproxy4j.core.conf.ConfException;
 import org.twemproxy4j.core.util.Log;
 import org.twemproxy4j.proto.memcache.MemcacheModule;
 import org.twemproxy4j.proto.redis.RedisModule;
+import org.twemproxy4j.stats.PrometheusEndpoint;
+import org.twemproxy4j.stats.Stats;
 import org.twemproxy4j.stats.StatsDescribe;
+import org.twemproxy4j.stats.StatsListener;
 import org.twemproxy4j.stats.StatsModule;
 
 /**
@@ -43,8 +50,10 @@ import org.twemproxy4j.stats.StatsModule;
  *       the start lines, reads the configuration, builds one Guice injector from one module per Maven module
  *       (this launcher's, which binds the {@link Instance} and the {@link Conf}; {@link CoreModule};
  *       {@link StatsModule}; the protocol modules, each adding its {@code Proto} to the core's
- *       {@code MapBinder}), starts the {@link Core} and runs its loop on the main thread until SIGINT or
- *       SIGTERM; then removes the pid file and exits 0.</li>
+ *       {@code MapBinder}), binds the stats port ({@link StatsListener} on {@code -a}:{@code -s}, before the
+ *       pools' listeners, as nutcracker's core_ctx_create() does) and, with {@code --prometheus-port}, the
+ *       Prometheus endpoint ({@link PrometheusEndpoint}), starts the {@link Core} and runs its loop on the main
+ *       thread until SIGINT or SIGTERM; then closes the stats listeners, removes the pid file and exits 0.</li>
  * </ol>
  *
  * <p>What is printed is nutcracker's, byte for byte where it can be: every message and exit status of the
@@ -89,6 +98,11 @@ public final class Nutcracker {
 
         @Override
         void close();
+
+        /** The stats the service's loop feeds, served on the stats port; null: no stats port (test stand-ins). */
+        default Stats stats() {
+            return null;
+        }
     }
 
     /** Builds the {@link Service} for a configuration. */
@@ -239,6 +253,8 @@ public final class Nutcracker {
         Signals signals = Signals.install(this::requestStop);
         boolean pidfile = false;
         Service s = null;
+        StatsListener statsListener = null;
+        PrometheusEndpoint prometheus = null;
         try {
             if (instance.pidFilename != null) {
                 String failure = createPidfile(instance);
@@ -271,6 +287,28 @@ public final class Nutcracker {
                     s.stop();
                 }
             }
+            Stats stats = s.stats();
+            if (stats != null) {
+                // stats_create(): the stats port is bound before the pools listen, and a failure stops the start
+                statsListener = new StatsListener(stats, instance.statsAddr, instance.statsPort,
+                        instance.statsInterval);
+                try {
+                    statsListener.start();
+                } catch (IOException e) {
+                    return startFailed(describe(e));
+                }
+                Log.notice("m listening on '" + instance.statsAddr + ":" + instance.statsPort + "'");
+                if (o.prometheusPort > 0) {
+                    prometheus = new PrometheusEndpoint(stats, o.prometheusAddr(), o.prometheusPort);
+                    try {
+                        prometheus.start();
+                    } catch (IOException e) {
+                        return startFailed(describe(e));
+                    }
+                    Log.notice("prometheus metrics on 'http://" + o.prometheusAddr() + ":" + o.prometheusPort
+                            + PrometheusEndpoint.PATH + "'");
+                }
+            }
             try {
                 s.start();
             } catch (IOException e) {
@@ -290,6 +328,12 @@ public final class Nutcracker {
                 } catch (RuntimeException e) {
                     Log.error("closing failed, ignored: " + describe(e));
                 }
+            }
+            if (prometheus != null) {
+                prometheus.close();
+            }
+            if (statsListener != null) {
+                statsListener.close();
             }
             if (pidfile) {
                 removePidfile(instance);
@@ -381,7 +425,13 @@ public final class Nutcracker {
         quietNettyLogging();
         Injector injector = Guice.createInjector(modules(instance, conf));
         Core core = injector.getInstance(Core.class);
+        Stats stats = injector.getInstance(Stats.class);
         return new Service() {
+            @Override
+            public Stats stats() {
+                return stats;
+            }
+
             @Override
             public void start() throws IOException {
                 core.start();
@@ -424,7 +474,11 @@ public final class Nutcracker {
                 new MemcacheModule());
     }
 
-    /** Binds the command line and the configuration, as instances. */
+    /**
+     * Binds the command line and the configuration, as instances, and the process's {@link Stats} (named after
+     * the configuration's pools and servers, in the core's order; its gauges in the {@link MetricRegistry} the
+     * stats module binds).
+     */
     static final class LauncherModule extends AbstractModule {
         private final Instance instance;
         private final Conf conf;
@@ -438,6 +492,12 @@ public final class Nutcracker {
         protected void configure() {
             bind(Instance.class).toInstance(instance);
             bind(Conf.class).toInstance(conf);
+        }
+
+        @Provides
+        @Singleton
+        Stats stats(MetricRegistry registry) {
+            return new Stats(StatsBridge.layout(conf), instance.hostname, registry);
         }
     }
 

@@ -233,4 +233,61 @@ class NcOptionsTest {
         assertFalse(NcOptions.wantsLocate(new String[] {"--locat"}));
         assertFalse(NcOptions.wantsLocate(new String[] {}));
     }
+
+    @Test
+    void prometheusIsOffByDefaultAndFollowsTheStatsAddress() {
+        NcOptions o = ok();
+        assertEquals(0, o.prometheusPort);
+        assertEquals("0.0.0.0", o.prometheusAddr());
+        NcOptions a = ok("-a", "127.0.0.1", "--prometheus-port=9100");
+        assertEquals(9100, a.prometheusPort);
+        assertEquals("127.0.0.1", a.prometheusAddr());
+        NcOptions b = ok("--prometheus-port", "9101", "--prometheus-addr", "127.0.0.2", "-s", "2000");
+        assertEquals(9101, b.prometheusPort);
+        assertEquals("127.0.0.2", b.prometheusAddr());
+        assertEquals(2000, b.statsPort);
+        NcOptions c = ok("--prometheus-addr=::1", "-c", "x.yml");
+        assertEquals(0, c.prometheusPort);
+        assertEquals("::1", c.prometheusAddr());
+        assertEquals("x.yml", c.confFilename);
+        assertArrayEquals(new String[] {"--prometheus-addr=::1", "-c", "x.yml"}, c.args, "kept for -d");
+    }
+
+    @Test
+    void prometheusOptionsAreCheckedLikeNutcrackersPort() {
+        assertEquals("nutcracker: option --prometheus-port requires a number\n", refused("--prometheus-port=x"));
+        assertEquals("nutcracker: option --prometheus-port requires a number\n", refused("--prometheus-port"));
+        assertEquals("nutcracker: option --prometheus-port value 0 is not a valid port\n",
+                refused("--prometheus-port=0"));
+        assertEquals("nutcracker: option --prometheus-port value 65536 is not a valid port\n",
+                refused("--prometheus-port", "65536"));
+        assertEquals("nutcracker: option --prometheus-addr requires a string\n", refused("--prometheus-addr"));
+    }
+
+    @Test
+    void prometheusOptionsLeaveNutcrackersGetoptAlone() {
+        // an option's argument is not taken for our option
+        assertEquals("--prometheus-port", ok("-c", "--prometheus-port").confFilename);
+        assertEquals("--prometheus-port", ok("-dc", "--prometheus-port").confFilename);
+        assertEquals(9100, ok("-oc", "--prometheus-port=9100").prometheusPort, "-oc: c is -o's value");
+        assertEquals("--prometheus-port", ok("--conf-file", "--prometheus-port").confFilename);
+        assertEquals("--prometheus-port", ok("--conf", "--prometheus-port").confFilename);
+        assertEquals(0, ok("-c", "--prometheus-port", "-s", "2000").prometheusPort);
+        // nutcracker's abbreviations stay unique: --p is --pid-file, --s is ambiguous as before
+        assertEquals("x.pid", ok("--p", "x.pid").pidFilename);
+        assertEquals("x.pid", ok("--pi=x.pid").pidFilename);
+        assertEquals("nutcracker: invalid option -- '\0'\n", refused("--s", "1"));
+        // only the exact names are ours; a prefix of them is getopt's (and unknown to it)
+        assertEquals("nutcracker: invalid option -- '\0'\n", refused("--prometheus=1"));
+        assertEquals("nutcracker: invalid option -- '\0'\n", refused("--prometheus-portx=1"));
+        // after --, nothing is an option
+        assertEquals(0, ok("--", "--prometheus-port=9100").prometheusPort);
+    }
+
+    @Test
+    void usageDocumentsThePrometheusOptions() {
+        assertTrue(NcOptions.usage().contains("--prometheus-port=N"));
+        assertTrue(NcOptions.usage().contains("--prometheus-addr=S"));
+        assertTrue(NcOptions.EXTRA_USAGE.endsWith("\r\n"));
+    }
 }

@@ -176,6 +176,12 @@ class NutcrackerTest {
         final CountDownLatch stopped = new CountDownLatch(1);
         final AtomicInteger closed = new AtomicInteger();
         IOException startFailure;
+        org.twemproxy4j.stats.Stats stats;
+
+        @Override
+        public org.twemproxy4j.stats.Stats stats() {
+            return stats;
+        }
 
         @Override
         public void start() throws IOException {
@@ -362,5 +368,95 @@ class NutcrackerTest {
         } else {
             assertFalse(Nutcracker.machine().isEmpty());
         }
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String readStatsPort(int port) throws IOException {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5000);
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static boolean accepting(int port) {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void servesTheStatsPortAndPrometheusWhileRunning() throws Exception {
+        Path f = conf(GOOD);
+        FakeService fake = new FakeService();
+        fake.stats = new org.twemproxy4j.stats.Stats(org.twemproxy4j.core.StatsBridge.layout(Conf.parse(GOOD, "x")),
+                "testhost");
+        int statsPort = freePort();
+        int promPort = freePort();
+        Nutcracker nc = new Nutcracker(out, err, Map.of(), (i, c) -> fake, Nutcracker.class.getName());
+        AtomicInteger status = new AtomicInteger(-1);
+        Thread main = new Thread(() -> status.set(nc.execute(new String[] {"-c", f.toString(), "-v", "0",
+            "-s", Integer.toString(statsPort), "-a", "127.0.0.1", "--prometheus-port=" + promPort})));
+        main.start();
+        try {
+            assertTrue(fake.started.await(30, TimeUnit.SECONDS));
+            String json = readStatsPort(statsPort);
+            assertTrue(json.startsWith("{\"service\":\"nutcracker\", \"source\":\"testhost\", \"version\":\"0.5.0\", "),
+                    json);
+            assertTrue(json.contains("\"alpha\": {\"client_eof\":0, ") && json.endsWith("}}}\n"), json);
+            java.net.HttpURLConnection c = (java.net.HttpURLConnection) new java.net.URL(
+                    "http://127.0.0.1:" + promPort + "/metrics").openConnection();
+            assertEquals(200, c.getResponseCode());
+            String text = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(text.contains("twemproxy4j_requests_total{pool=\"alpha\",server=\"127.0.0.1:6379\"} 0\n"),
+                    text);
+        } finally {
+            nc.requestStop();
+            main.join(30_000);
+        }
+        assertEquals(0, status.get());
+        assertFalse(accepting(statsPort), "stats port closed after the loop");
+        assertFalse(accepting(promPort), "prometheus port closed after the loop");
+    }
+
+    @Test
+    void aBusyStatsPortFailsTheStartAsNutcrackerDoes() throws Exception {
+        Path f = conf(GOOD);
+        FakeService fake = new FakeService();
+        fake.stats = new org.twemproxy4j.stats.Stats(org.twemproxy4j.core.StatsBridge.layout(Conf.parse(GOOD, "x")),
+                "h");
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = busy.getLocalPort();
+            assertEquals(1, run((i, c) -> fake, "-c", f.toString(), "-v", "0", "-s", Integer.toString(port),
+                    "-a", "127.0.0.1"));
+            assertEquals("nutcracker: bind on stats server addr '127.0.0.1:" + port
+                    + "' failed: Address already in use\n", errWithoutLog());
+            assertEquals(1, fake.started.getCount(), "the pools never listened");
+            assertEquals(1, fake.closed.get());
+        }
+    }
+
+    @Test
+    void theInjectorHasOneStatsNamedAfterTheConfiguration() throws Exception {
+        Conf conf = Conf.parse("zeta:\n  listen: 127.0.0.1:22199\n  servers:\n   - 127.0.0.1:11211:1\n"
+                + "   - 127.0.0.1:11212:1 bb\n   - 127.0.0.1:11213:1 a\nalpha:\n  listen: 127.0.0.1:22198\n"
+                + "  servers:\n   - 127.0.0.1:6379:1\n", "x.yml");
+        com.google.inject.Injector injector = Guice.createInjector(Nutcracker.modules(Instance.defaults(), conf));
+        org.twemproxy4j.stats.Stats stats = injector.getInstance(org.twemproxy4j.stats.Stats.class);
+        assertTrue(stats == injector.getInstance(org.twemproxy4j.stats.Stats.class), "a singleton");
+        assertEquals("zeta", stats.layout().pool(0));
+        assertEquals("a", stats.layout().server(0, 0));
+        assertEquals("bb", stats.layout().server(0, 1));
+        assertEquals("127.0.0.1", stats.layout().server(0, 2));
+        assertEquals(Instance.defaults().hostname, stats.source());
+        com.codahale.metrics.MetricRegistry registry = injector.getInstance(com.codahale.metrics.MetricRegistry.class);
+        assertTrue(registry.getGauges().containsKey("twemproxy4j.zeta.bb.requests"), registry.getNames().toString());
+        assertTrue(registry.getGauges().containsKey("twemproxy4j.alpha.client_connections"));
     }
 }

@@ -45,7 +45,11 @@ class LauncherIT {
     /** The lines our -h adds after nutcracker's -m line. */
     private static final String EXTRA_USAGE =
             "      --locate KEY...    : print the server each key maps to and exit (twemproxy4j;\r\n"
-            + "                           with -c FILE and --pool NAME when there are several pools)\r\n";
+            + "                           with -c FILE and --pool NAME when there are several pools)\r\n"
+            + "      --prometheus-port=N: serve Prometheus metrics on http://ADDR:N/metrics (twemproxy4j;\r\n"
+            + "                           default: off)\r\n"
+            + "      --prometheus-addr=S: set the Prometheus metrics ip (twemproxy4j; default: the stats\r\n"
+            + "                           monitoring ip)\r\n";
 
     @TempDir
     Path dir;

@@ -1,0 +1,193 @@
+package org.twemproxy4j.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+import org.twemproxy4j.core.conf.Conf;
+import org.twemproxy4j.core.conf.ConfPool;
+import org.twemproxy4j.core.conf.ConfServer;
+import org.twemproxy4j.stats.LatencyHistogram;
+import org.twemproxy4j.stats.Stats;
+import org.twemproxy4j.stats.StatsLayout;
+import org.twemproxy4j.stats.StatsSnapshot;
+
+/**
+ * The event loop's side of the stats hand-over (nutcracker's stats_swap(), called once per core_loop()): when
+ * the aggregator has asked for a snapshot ({@link Stats#snapshotRequested()}, one volatile read per turn),
+ * {@link #onLoop()} copies every pool's and server's counters ({@link ServerPool#stats}, {@link Server#stats},
+ * cumulative plain {@code long[]}), the latency histograms and the process-wide connection counts into the
+ * stats' shadow buffers, then releases them with one volatile write ({@link Stats#snapshotTaken()}).
+ *
+ * <p>It also keeps twemproxy4j's request latency histograms (not in nutcracker): one
+ * {@link LatencyHistogram} per pool (every reply) and one per server (replies a single server answered),
+ * recorded by {@link #recordLatency} without allocation or locks.
+ *
+ * <p>{@code total_connections} and {@code curr_connections} count as nutcracker's conn_ntotal_conn() and
+ * conn_ncurr_conn() do: clients and server connections, plus the pools' listeners (the stats listener is not
+ * counted).
+ *
+ * <p>What the core does with it: {@code Core} builds it with {@code StatsBridge.create(ctx, stats)} (the
+ * {@link Stats} injected, bound by the launcher) and keeps it in {@code ctx.statsBridge}; {@code runOnce} calls
+ * {@link #onLoop()} after each turn; {@code Context.msgGet} stamps a request's {@code startNanos}, {@code forwardTo}
+ * its {@code serverIdx}, and {@code ClientConn.sendDone} calls {@link #recordLatency}.
+ *
+ * <p>Event-loop confined, except the constructors and {@link #stats()}.
+ */
+public final class StatsBridge {
+    private final ServerPool[] pools;
+    private final Stats stats;
+    private final LongSupplier currConnections;
+    private final LongSupplier totalConnections;
+    private final long[][] poolLatency;          // [pool] histogram
+    private final long[][][] serverLatency;      // [pool][server] histogram
+
+    /**
+     * A bridge for {@code pools} (the Context's, in index order) feeding {@code stats}, whose layout must name
+     * the same pools and servers in the same order. {@code loopWaker} (may be null) wakes the event loop when
+     * the aggregator asks for a snapshot, so that it is taken at once rather than at the loop's next turn.
+     */
+    public StatsBridge(ServerPool[] pools, Stats stats, LongSupplier currConnections, LongSupplier totalConnections,
+            Runnable loopWaker) {
+        this.pools = Objects.requireNonNull(pools);
+        this.stats = Objects.requireNonNull(stats);
+        this.currConnections = Objects.requireNonNull(currConnections);
+        this.totalConnections = Objects.requireNonNull(totalConnections);
+        check(stats.layout(), pools);
+        this.poolLatency = new long[pools.length][];
+        this.serverLatency = new long[pools.length][][];
+        for (int p = 0; p < pools.length; p++) {
+            poolLatency[p] = LatencyHistogram.create();
+            int ns = pools[p].servers.length;
+            serverLatency[p] = new long[ns][];
+            for (int s = 0; s < ns; s++) {
+                serverLatency[p][s] = LatencyHistogram.create();
+            }
+        }
+        stats.setLoopWaker(loopWaker);
+    }
+
+    /** The bridge of a core's context: its pools, its connection counts, its selector's wakeup. */
+    static StatsBridge create(Context ctx, Stats stats) {
+        return new StatsBridge(ctx.pools, stats, () -> ctx.ncurrConn + listeners(ctx),
+                () -> ctx.ntotalConn + listeners(ctx), ctx.evb::wakeup);
+    }
+
+    /** A new {@link Stats} for {@code ctx}'s pools, published under {@code source} (the host name). */
+    static StatsBridge create(Context ctx, String source) {
+        return create(ctx, new Stats(layout(ctx.pools), source));
+    }
+
+    private static int listeners(Context ctx) {
+        int n = 0;
+        ProxyConn[] ps = ctx.proxies;
+        for (int i = 0; i < ps.length; i++) {
+            if (ps[i] != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The stats layout of a configuration: its pools and their servers' node names, in nutcracker's order. */
+    public static StatsLayout layout(Conf conf) {
+        List<String> pools = new ArrayList<>();
+        List<List<String>> servers = new ArrayList<>();
+        for (ConfPool cp : conf.pools()) {
+            pools.add(cp.name());
+            List<String> names = new ArrayList<>();
+            for (ConfServer cs : cp.servers()) {
+                names.add(cs.name());
+            }
+            servers.add(names);
+        }
+        return new StatsLayout(pools, servers);
+    }
+
+    /** The stats layout of the core's pools. */
+    public static StatsLayout layout(ServerPool[] pools) {
+        List<String> names = new ArrayList<>();
+        List<List<String>> servers = new ArrayList<>();
+        for (ServerPool p : pools) {
+            names.add(p.name());
+            List<String> sn = new ArrayList<>();
+            for (Server s : p.servers()) {
+                sn.add(s.name());
+            }
+            servers.add(sn);
+        }
+        return new StatsLayout(names, servers);
+    }
+
+    private static void check(StatsLayout l, ServerPool[] pools) {
+        if (l.npool() != pools.length) {
+            throw new IllegalArgumentException("stats name " + l.npool() + " pools, the core has " + pools.length);
+        }
+        for (int p = 0; p < pools.length; p++) {
+            if (!l.pool(p).equals(pools[p].name()) || l.nserver(p) != pools[p].servers.length) {
+                throw new IllegalArgumentException("stats pool " + p + " '" + l.pool(p) + "' does not match pool '"
+                        + pools[p].name() + "'");
+            }
+            for (int s = 0; s < pools[p].servers.length; s++) {
+                if (!l.server(p, s).equals(pools[p].servers[s].name())) {
+                    throw new IllegalArgumentException("stats server '" + l.server(p, s) + "' of pool '"
+                            + l.pool(p) + "' does not match server '" + pools[p].servers[s].name() + "'");
+                }
+            }
+        }
+    }
+
+    /** The stats this bridge feeds (thread-safe). */
+    public Stats stats() {
+        return stats;
+    }
+
+    /** Once per loop turn: hands a snapshot over when one is asked for. Allocation-free. */
+    public void onLoop() {
+        if (stats.snapshotRequested()) {
+            snapshot();
+        }
+    }
+
+    /** Copies everything into the shadow and releases it (stats_swap()). */
+    void snapshot() {
+        StatsSnapshot sh = stats.shadow();
+        ServerPool[] ps = pools;
+        for (int p = 0; p < ps.length; p++) {
+            ServerPool pool = ps[p];
+            System.arraycopy(pool.stats, 0, sh.pool[p], 0, pool.stats.length);
+            System.arraycopy(poolLatency[p], 0, sh.poolLatency[p], 0, LatencyHistogram.LENGTH);
+            Server[] ss = pool.servers;
+            for (int s = 0; s < ss.length; s++) {
+                System.arraycopy(ss[s].stats, 0, sh.server[p][s], 0, ss[s].stats.length);
+                System.arraycopy(serverLatency[p][s], 0, sh.serverLatency[p][s], 0, LatencyHistogram.LENGTH);
+            }
+        }
+        sh.currConnections = currConnections.getAsLong();
+        sh.totalConnections = totalConnections.getAsLong();
+        stats.snapshotTaken();
+    }
+
+    /**
+     * Records the latency of one request, from its arrival to its reply to the client, in pool
+     * {@code poolIdx}, and in server {@code serverIdx} when one server answered it (-1 otherwise: a
+     * fragmented request, or an error reply no server produced). Allocation-free.
+     */
+    public void recordLatency(int poolIdx, int serverIdx, long nanos) {
+        long micros = nanos / 1000L;
+        LatencyHistogram.record(poolLatency[poolIdx], micros);
+        if (serverIdx >= 0) {
+            LatencyHistogram.record(serverLatency[poolIdx][serverIdx], micros);
+        }
+    }
+
+    /** Pool {@code p}'s latency histogram (loop thread; tests). */
+    long[] poolLatency(int p) {
+        return poolLatency[p];
+    }
+
+    /** Server {@code s} of pool {@code p}'s latency histogram (loop thread; tests). */
+    long[] serverLatency(int p, int s) {
+        return serverLatency[p][s];
+    }
+}

@@ -1,0 +1,195 @@
+package org.twemproxy4j.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.twemproxy4j.core.conf.Conf;
+import org.twemproxy4j.core.proto.Proto;
+import org.twemproxy4j.stats.LatencyHistogram;
+import org.twemproxy4j.stats.Stats;
+import org.twemproxy4j.stats.StatsLayout;
+import org.twemproxy4j.stats.StatsPoolField;
+import org.twemproxy4j.stats.StatsServerField;
+import org.twemproxy4j.stats.StatsView;
+
+class StatsBridgeTest {
+    static final String YAML = String.join("\n",
+            "zeta:",
+            "  listen: 127.0.0.1:22121",
+            "  redis: true",
+            "  servers:",
+            "   - 127.0.0.1:6380:1 bbbb",
+            "   - 127.0.0.1:6379:1 a",
+            "   - 127.0.0.1:6381:1 ccc",
+            "alpha:",
+            "  listen: 127.0.0.1:22122",
+            "  servers:",
+            "   - 127.0.0.1:11211:1",
+            "");
+
+    /** A do-nothing protocol (a JDK proxy: the stats need none of it). */
+    static Proto proto() {
+        return (Proto) java.lang.reflect.Proxy.newProxyInstance(Proto.class.getClassLoader(),
+                new Class<?>[] {Proto.class}, (self, m, args) -> {
+                    Class<?> r = m.getReturnType();
+                    if (r == boolean.class) {
+                        return false;
+                    }
+                    if (r == int.class || r == long.class || r == short.class || r == byte.class) {
+                        return r == long.class ? (Object) 0L : (Object) 0;
+                    }
+                    return m.getName().equals("name") ? "redis" : null;
+                });
+    }
+
+    static ServerPool[] pools(Conf conf) {
+        Proto proto = proto();
+        ServerPool[] ps = new ServerPool[conf.pools().size()];
+        for (int i = 0; i < ps.length; i++) {
+            ps[i] = new ServerPool(i, conf.pools().get(i), proto);
+        }
+        return ps;
+    }
+
+    @Test
+    void layoutIsNutcrackersOrderFromConfOrPools() throws Exception {
+        Conf conf = Conf.parse(YAML, "t.yml");
+        StatsLayout a = StatsBridge.layout(conf);
+        StatsLayout b = StatsBridge.layout(pools(conf));
+        assertEquals(2, a.npool());
+        assertEquals("zeta", a.pool(0));
+        assertEquals("alpha", a.pool(1));
+        assertEquals(List.of("a", "ccc", "bbbb"), List.of(a.server(0, 0), a.server(0, 1), a.server(0, 2)));
+        assertEquals("127.0.0.1", a.server(1, 0)); // port 11211: the host alone
+        for (int p = 0; p < 2; p++) {
+            assertEquals(a.pool(p), b.pool(p));
+            for (int s = 0; s < a.nserver(p); s++) {
+                assertEquals(a.server(p, s), b.server(p, s));
+            }
+        }
+    }
+
+    @Test
+    void aLayoutOfOtherPoolsIsRefused() throws Exception {
+        ServerPool[] ps = pools(Conf.parse(YAML, "t.yml"));
+        Stats other = new Stats(new StatsLayout(List.of("zeta", "alpha"), List.of(List.of("a", "bbbb", "ccc"),
+                List.of("127.0.0.1"))), "h");
+        assertThrows(IllegalArgumentException.class, () -> new StatsBridge(ps, other, () -> 0, () -> 0, null));
+    }
+
+    @Test
+    void handsOverASnapshotOnlyWhenAsked() throws Exception {
+        ServerPool[] ps = pools(Conf.parse(YAML, "t.yml"));
+        Stats stats = new Stats(StatsBridge.layout(ps), "h");
+        AtomicInteger wakeups = new AtomicInteger();
+        long[] conns = {3, 10};
+        StatsBridge bridge = new StatsBridge(ps, stats, () -> conns[0], () -> conns[1], wakeups::incrementAndGet);
+
+        ps[0].stats[CoreStats.CLIENT_EOF] = 4;
+        ps[0].stats[CoreStats.CLIENT_CONNECTIONS] = 2;
+        ps[0].servers[2].stats[CoreStats.REQUESTS] = 17;
+        ps[0].servers[2].stats[CoreStats.SERVER_EJECTED_AT] = 1795626379426083L;
+        ps[1].servers[0].stats[CoreStats.OUT_QUEUE_BYTES] = 99;
+        bridge.recordLatency(0, 2, 1_500_000);  // 1500 µs, server bbbb
+        bridge.recordLatency(0, -1, 40_000);    // 40 µs, no single server
+        bridge.onLoop();
+        assertFalse(stats.collect(), "nothing was asked for");
+
+        assertTrue(stats.request());
+        assertEquals(1, wakeups.get(), "the loop is woken for the snapshot");
+        bridge.onLoop();
+        assertFalse(stats.snapshotRequested());
+        ps[0].servers[2].stats[CoreStats.REQUESTS] = 18; // after the hand-over: not in this view
+        assertTrue(stats.collect());
+        StatsView v = stats.view();
+        assertEquals(4, v.pool(0, StatsPoolField.CLIENT_EOF));
+        assertEquals(2, v.pool(0, StatsPoolField.CLIENT_CONNECTIONS));
+        assertEquals(17, v.server(0, 2, StatsServerField.REQUESTS));
+        assertEquals(1795626379426083L, v.server(0, 2, StatsServerField.SERVER_EJECTED_AT));
+        assertEquals(99, v.server(1, 0, StatsServerField.OUT_QUEUE_BYTES));
+        assertEquals(3, v.currConnections());
+        assertEquals(10, v.totalConnections());
+        assertEquals(2, v.poolLatency(0).count());
+        assertEquals(1500, v.poolLatency(0).maxMicros());
+        assertEquals(1, v.serverLatency(0, 2).count());
+        assertEquals(1500, v.serverLatency(0, 2).maxMicros());
+        assertEquals(0, v.serverLatency(0, 0).count());
+        assertEquals(0, v.poolLatency(1).count());
+
+        stats.request();
+        bridge.onLoop();
+        stats.collect();
+        assertEquals(18, stats.view().server(0, 2, StatsServerField.REQUESTS));
+    }
+
+    @Test
+    void recordLatencyFillsFixedBuckets() throws Exception {
+        ServerPool[] ps = pools(Conf.parse(YAML, "t.yml"));
+        StatsBridge bridge = new StatsBridge(ps, new Stats(StatsBridge.layout(ps), "h"), () -> 0, () -> 0, null);
+        for (int i = 1; i <= 1000; i++) {
+            bridge.recordLatency(0, 1, i * 1000L);
+        }
+        long[] h = bridge.serverLatency(0, 1);
+        assertEquals(1000, h[LatencyHistogram.COUNT]);
+        assertEquals(1000, h[LatencyHistogram.MAX]);
+        long p99 = LatencyHistogram.quantile(h, 0.99);
+        assertTrue(p99 >= 990 && p99 <= 990 + 990 / 16, "p99 " + p99);
+        assertEquals(1000, bridge.poolLatency(0)[LatencyHistogram.COUNT]);
+    }
+
+    @Test
+    void contextConnectionsCountTheListenersAsNutcrackerDoes() throws Exception {
+        Conf conf = Conf.parse(YAML, "t.yml");
+        Proto proto = proto();
+        Context ctx = new Context(conf, Map.of("redis", proto, "memcache", proto), 16384);
+        try {
+            StatsBridge bridge = StatsBridge.create(ctx, "h");
+            ctx.proxies[0] = new ProxyConn(ctx, ctx.pools[0]);
+            ctx.proxies[1] = new ProxyConn(ctx, ctx.pools[1]);
+            ctx.ncurrConn = 3;
+            ctx.ntotalConn = 20;
+            Stats stats = bridge.stats();
+            stats.request();
+            bridge.onLoop();
+            stats.collect();
+            assertEquals(5, stats.view().currConnections());
+            assertEquals(22, stats.view().totalConnections());
+            assertEquals("zeta", stats.layout().pool(0));
+        } finally {
+            ctx.evb.close();
+            ctx.mbufPool.close();
+        }
+    }
+
+    @Test
+    void theLoopSideAllocatesNothing() throws Exception {
+        ServerPool[] ps = pools(Conf.parse(YAML, "t.yml"));
+        Stats stats = new Stats(StatsBridge.layout(ps), "h");
+        StatsBridge bridge = new StatsBridge(ps, stats, () -> 1, () -> 2, null);
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        for (int round = 0; round < 3; round++) { // warm up, then measure
+            long before = mx.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < 100_000; i++) {
+                bridge.recordLatency(0, i % 3, i * 37L);
+                bridge.onLoop();
+            }
+            stats.request();
+            bridge.onLoop(); // one copy
+            long allocated = mx.getThreadAllocatedBytes(tid) - before;
+            stats.collect();
+            if (round == 2) {
+                assertTrue(allocated < 1024, "allocated " + allocated + " bytes on the loop side");
+            }
+        }
+        assertNotEquals(0, stats.view().poolLatency(0).count());
+    }
+}

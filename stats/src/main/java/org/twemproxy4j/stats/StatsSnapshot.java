@@ -1,0 +1,52 @@
+package org.twemproxy4j.stats;
+
+/**
+ * The shadow buffers of the current/shadow handover (nutcracker's {@code shadow}): one copy of every pool's and
+ * server's counters and latency histograms, plus the process-wide connection counts, as the event loop saw
+ * them at one moment.
+ *
+ * <p>Ownership alternates, never shared: while {@link Stats} has a snapshot requested, only the event loop
+ * writes it; after the loop's volatile hand-over, only the aggregator reads it, until it asks again. Plain
+ * arrays and fields; the happens-before comes from {@link Stats}'s volatile state.
+ */
+public final class StatsSnapshot {
+    /** {@code pool[p]}: StatsPoolField order. */
+    public final long[][] pool;
+    /** {@code server[p][s]}: StatsServerField order. */
+    public final long[][][] server;
+    /** {@code poolLatency[p]}: {@link LatencyHistogram} of every reply of pool {@code p}. */
+    public final long[][] poolLatency;
+    /** {@code serverLatency[p][s]}: {@link LatencyHistogram} of the replies served by server {@code s}. */
+    public final long[][][] serverLatency;
+    /** Open connections, listeners included (nutcracker's conn_ncurr_conn()). */
+    public long currConnections;
+    /** Connections ever opened, listeners included (conn_ntotal_conn()). */
+    public long totalConnections;
+
+    public StatsSnapshot(StatsLayout layout) {
+        int np = layout.npool();
+        pool = new long[np][StatsPoolField.COUNT];
+        server = new long[np][][];
+        poolLatency = new long[np][LatencyHistogram.LENGTH];
+        serverLatency = new long[np][][];
+        for (int p = 0; p < np; p++) {
+            int ns = layout.nserver(p);
+            server[p] = new long[ns][StatsServerField.COUNT];
+            serverLatency[p] = new long[ns][LatencyHistogram.LENGTH];
+        }
+    }
+
+    /** Copies {@code src} into this snapshot (same layout). */
+    void copyFrom(StatsSnapshot src) {
+        for (int p = 0; p < pool.length; p++) {
+            System.arraycopy(src.pool[p], 0, pool[p], 0, pool[p].length);
+            System.arraycopy(src.poolLatency[p], 0, poolLatency[p], 0, poolLatency[p].length);
+            for (int s = 0; s < server[p].length; s++) {
+                System.arraycopy(src.server[p][s], 0, server[p][s], 0, server[p][s].length);
+                System.arraycopy(src.serverLatency[p][s], 0, serverLatency[p][s], 0, serverLatency[p][s].length);
+            }
+        }
+        currConnections = src.currConnections;
+        totalConnections = src.totalConnections;
+    }
+}
