@@ -1,0 +1,407 @@
+package org.twemproxy4j.core;
+
+import org.twemproxy4j.core.util.Log;
+
+/**
+ * Mirrors a client {@code struct conn} and nc_client.c / nc_request.c (req_recv_next, req_recv_done,
+ * req_filter, req_forward) / nc_response.c (rsp_send_next, rsp_send_done): reads requests, forwards them to
+ * servers, and writes the replies back in the client's own order. Event-loop confined.
+ */
+public final class ClientConn extends Conn {
+    ServerPool pool;               // owner pool
+    final MsgQueue omsgQ = new MsgQueue(false); // requests awaiting their reply (client links)
+    ClientConn freeNext;
+    boolean protoError;            // closing after a framing error: counted as client_err
+
+    ClientConn(Context ctx) {
+        super(ctx);
+    }
+
+    /** The pool this client connected to. */
+    public ServerPool pool() {
+        return pool;
+    }
+
+    /** conn_authenticated(): true when the pool has no redis_auth or this client has authenticated. */
+    public boolean authenticated() {
+        return !pool.requireAuth || authenticated;
+    }
+
+    public void authenticated(boolean a) {
+        authenticated = a;
+    }
+
+    /** Appends {@code data} to {@code msg} (msg_append), taking mbufs from the pool as needed. */
+    public void append(Msg msg, byte[] data) {
+        ctx.append(msg, data, 0, data.length);
+    }
+
+    /** Appends part of {@code data} to {@code msg}. */
+    public void append(Msg msg, byte[] data, int off, int len) {
+        ctx.append(msg, data, off, len);
+    }
+
+    @Override
+    char typeChar() {
+        return 'c';
+    }
+
+    @Override
+    int parse(Msg msg) {
+        return proto.parseRequest(msg);
+    }
+
+    @Override
+    boolean active() {
+        return !omsgQ.isEmpty() || rmsg != null || smsg != null;
+    }
+
+    /** Mirrors req_recv_next(). */
+    @Override
+    Msg recvNext(boolean alloc) {
+        if (eof) {
+            Msg msg = rmsg;
+            if (msg != null) {
+                // eof before the whole request arrived
+                rmsg = null;
+                ctx.reqPut(msg);
+            }
+            if (!active()) {
+                done = true;
+            }
+            return null;
+        }
+        Msg msg = rmsg;
+        if (msg != null) {
+            return msg;
+        }
+        if (!alloc) {
+            return null;
+        }
+        msg = ctx.msgGet(this, true);
+        rmsg = msg;
+        return msg;
+    }
+
+    /**
+     * A framing error: the request is answered with the protocol's error reply after every earlier reply,
+     * and the client is closed once that is written (nutcracker closes at once and loses earlier replies).
+     */
+    @Override
+    void parseError(Msg msg) {
+        protoError = true;
+        rmsg = null;
+        msg.noforward = true;
+        stopReading();
+        reply(msg);
+    }
+
+    /** No more requests are read: the client closes once every pending reply is written (passive close). */
+    private void stopReading() {
+        eof = true;
+        recvReady = false;
+        if (reg != null) {
+            ctx.evb.delIn(reg);
+        }
+        Msg r = rmsg;
+        if (r != null) {
+            rmsg = null;
+            ctx.reqPut(r);
+        }
+    }
+
+    /** Mirrors req_recv_done(). */
+    @Override
+    void recvDone(Msg msg, Msg nmsg) {
+        assert msg.request && msg.owner == this && rmsg == msg;
+        rmsg = nmsg;
+        if (filter(msg)) {
+            return;
+        }
+        if (msg.noforward) {
+            reply(msg);
+            return;
+        }
+        forward(msg);
+    }
+
+    /** Mirrors req_filter(): drops empty requests; QUIT is answered, then the connection closes. */
+    private boolean filter(Msg msg) {
+        if (msg.empty() || (msg.noforward && msg.perr < 0)) {
+            // nothing received, or a request the protocol ignores silently (redis "*0", an empty line)
+            ctx.reqPut(msg);
+            return true;
+        }
+        if (msg.quit) {
+            stopReading();
+            msg.noforward = true;
+        }
+        if (!authenticated()) {
+            msg.noforward = true;
+        }
+        return false;
+    }
+
+    /** Mirrors req_make_reply() + msg->reply(): the proxy answers the request itself. */
+    private void reply(Msg msg) {
+        Msg rsp = ctx.msgGet(this, false);
+        msg.peer = rsp;
+        rsp.peer = msg;
+        msg.done = true;
+        omsgQ.insertTail(msg);
+        proto.reply(msg, rsp, this);
+        ctx.evb.addOut(reg);
+    }
+
+    /** Mirrors req_forward(). */
+    private void forward(Msg msg) {
+        if (!msg.noreply) {
+            omsgQ.insertTail(msg);
+        }
+        ServerPool p = pool;
+        if (!p.update(ctx.evb.now())) {
+            forwardError(msg, NcErrno.ECONNREFUSED);
+            return;
+        }
+        int idx = ctx.serverIndex(p, msg);
+        if (idx == Context.IDX_CROSS) {
+            if (proto.fragmentable(msg)) {
+                fragment(msg);
+                return;
+            }
+            // keys on several servers of a command that cannot be split: answer with the protocol's error
+            if (!msg.noreply) {
+                omsgQ.remove(msg);
+            }
+            msg.noforward = true;
+            msg.perr = org.twemproxy4j.core.proto.Proto.PERR_CROSS_SERVER;
+            reply(msg);
+            return;
+        }
+        if (idx < 0) {
+            forwardError(msg, NcErrno.ECONNREFUSED);
+            return;
+        }
+        forwardTo(msg, idx);
+    }
+
+    /** Enqueues {@code msg} (a request or a fragment) on a connection of server {@code idx}. */
+    private void forwardTo(Msg msg, int idx) {
+        ServerPool p = pool;
+        Server server = p.servers[idx];
+        ServerConn s = server.conn(ctx);
+        int e = s.connect();
+        if (e != 0) {
+            s.err = e;
+            ctx.close(s);
+            forwardError(msg, e);
+            return;
+        }
+        if (s.imsgQ.isEmpty()) {
+            ctx.evb.addOut(s.reg);
+        }
+        if (!s.authenticated && p.requireAuth) {
+            s.addAuth();
+        }
+        s.enqueueInq(msg);
+        server.stats[CoreStats.REQUESTS]++;
+        server.stats[CoreStats.REQUEST_BYTES] += msg.mlen;
+        if (Log.enabled(Log.LOG_VERB)) {
+            Log.log(Log.LOG_VERB, "forward req " + msg.id + " len " + msg.mlen + " to " + server.pname);
+        }
+    }
+
+    /**
+     * Mirrors redis_fragment() + req_recv_done()'s fragment loop: one sub-request per server holding some of
+     * the keys; the request itself stays on this client's out_q and is answered once every fragment is.
+     */
+    private void fragment(Msg msg) {
+        ServerPool p = pool;
+        int ng = msg.nkeyGroups();
+        int step = msg.keyStep;
+        if (ctx.keyServer.length < ng) {
+            ctx.keyServer = new int[Math.max(ng, ctx.keyServer.length << 1)];
+            ctx.groupScratch = new int[ctx.keyServer.length];
+        }
+        int[] ks = ctx.keyServer;
+        for (int g = 0; g < ng; g++) {
+            int idx = ctx.keyIndex(p, msg, g * step);
+            if (idx < 0) {
+                forwardError(msg, NcErrno.ECONNREFUSED);
+                return;
+            }
+            ks[g] = idx;
+        }
+        if (msg.keyFrag == null || msg.keyFrag.length < ng) {
+            int n = Math.max(ng, 16);
+            msg.keyFrag = new int[n];
+            msg.keyFragIdx = new int[n];
+        }
+        int nserver = p.servers.length;
+        if (msg.frags == null || msg.frags.length < nserver) {
+            msg.frags = new Msg[nserver];
+        }
+        int[] groups = ctx.groupScratch;
+        int nfrag = 0;
+        for (int sidx = 0; sidx < nserver; sidx++) {
+            int n = 0;
+            for (int g = 0; g < ng; g++) {
+                if (ks[g] == sidx) {
+                    msg.keyFrag[g] = nfrag;
+                    msg.keyFragIdx[g] = n;
+                    groups[n++] = g;
+                }
+            }
+            if (n == 0) {
+                continue;
+            }
+            Msg sub = ctx.msgGet(this, true);
+            proto.fragment(msg, groups, n, sub, this);
+            sub.type = msg.type;
+            sub.fragOwner = msg;
+            sub.fragId = msg.id;
+            sub.noreply = msg.noreply;
+            sub.integer = sidx; // its server, until forwarded
+            msg.frags[nfrag++] = sub;
+        }
+        msg.fragId = msg.id;
+        msg.nfrag = nfrag;
+        msg.nfragDone = 0;
+        p.stats[CoreStats.FRAGMENTS] += nfrag;
+        for (int i = 0; i < nfrag; i++) {
+            Msg sub = msg.frags[i];
+            int sidx = (int) sub.integer;
+            sub.integer = 0;
+            forwardTo(sub, sidx);
+        }
+    }
+
+    /** Appends key entry {@code i} of {@code src} (bytes only) to {@code dst}. */
+    public void appendKey(Msg dst, Msg src, int i) {
+        ctx.appendFrom(dst, src.keyMbuf[i], src.keyStart[i], src.keyLen[i]);
+    }
+
+    /** Mirrors req_forward_error(). */
+    private void forwardError(Msg msg, int e) {
+        msg.done = true;
+        msg.error = true;
+        msg.err = e;
+        if (msg.fragOwner != null) {
+            ctx.fragDone(msg);
+            return;
+        }
+        if (msg.noreply) {
+            ctx.reqPut(msg);
+            return;
+        }
+        if (reqDone(omsgQ.first())) {
+            ctx.evb.addOut(reg);
+        }
+    }
+
+    /** Mirrors req_done(): a fragmented request is done once all its fragments are (see Context.fragDone). */
+    static boolean reqDone(Msg msg) {
+        return msg != null && msg.done;
+    }
+
+    /** Mirrors req_error(). */
+    static boolean reqError(Msg msg) {
+        return msg.error;
+    }
+
+    /** Mirrors rsp_send_next(). */
+    @Override
+    Msg sendNext() {
+        Msg pmsg = omsgQ.first();
+        if (pmsg == null || !reqDone(pmsg)) {
+            // nothing is outstanding: initiate close?
+            if (pmsg == null && eof) {
+                done = true;
+            }
+            ctx.evb.delOut(reg);
+            return null;
+        }
+        Msg msg = smsg;
+        if (msg != null) {
+            pmsg = omsgQ.next(msg.peer);
+        }
+        if (pmsg == null || !reqDone(pmsg)) {
+            smsg = null;
+            return null;
+        }
+        if (reqError(pmsg)) {
+            msg = ctx.msgGet(this, false);
+            byte[] e = proto.errorReply(pmsg.err);
+            ctx.append(msg, e, 0, e.length);
+            Msg old = pmsg.peer;
+            if (old != null) {
+                old.peer = null;
+                ctx.rspPut(old);
+            }
+            msg.peer = pmsg;
+            pmsg.peer = msg;
+            pool.stats[CoreStats.FORWARD_ERROR]++;
+        } else {
+            msg = pmsg.peer;
+        }
+        smsg = msg;
+        return msg;
+    }
+
+    /** Mirrors rsp_send_done(). */
+    @Override
+    void sendDone(Msg msg) {
+        Msg pmsg = msg.peer;
+        omsgQ.remove(pmsg);
+        ctx.reqPut(pmsg);
+    }
+
+    /** Mirrors client_close(). */
+    @Override
+    void close() {
+        ServerPool p = pool;
+        p.stats[CoreStats.CLIENT_CONNECTIONS]--;
+        p.ncConn--;
+        if (err != 0 || protoError) {
+            p.stats[CoreStats.CLIENT_ERR]++;
+        } else if (eof) {
+            p.stats[CoreStats.CLIENT_EOF]++;
+        }
+        protoError = false;
+        Msg msg = rmsg;
+        if (msg != null) {
+            rmsg = null;
+            ctx.reqPut(msg);
+        }
+        smsg = null;
+        for (msg = omsgQ.first(); msg != null; ) {
+            Msg next = omsgQ.next(msg);
+            omsgQ.remove(msg);
+            if (msg.done) {
+                ctx.reqPut(msg);
+            } else if (msg.nfrag > 0) {
+                // fragments still in flight are dropped by their servers; the others go now
+                for (int i = 0; i < msg.nfrag; i++) {
+                    Msg f = msg.frags[i];
+                    msg.frags[i] = null;
+                    f.fragOwner = null;
+                    if (f.done) {
+                        ctx.reqPut(f);
+                    } else {
+                        f.swallow = true;
+                        f.owner = null;
+                    }
+                }
+                msg.nfrag = 0;
+                ctx.reqPut(msg);
+            } else {
+                // still on a server queue: its response is dropped when it comes
+                msg.swallow = true;
+                msg.owner = null;
+            }
+            msg = next;
+        }
+        closeChannel();
+        ctx.clientConnPut(this);
+    }
+}

@@ -1,0 +1,119 @@
+package org.twemproxy4j.core;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import org.twemproxy4j.core.conf.ConfServer;
+
+/**
+ * Mirrors {@code struct server} (nc_server.h): one backend of a pool, its connections (at most
+ * {@code server_connections}, chosen round-robin once all exist, as server_conn() rotates its queue), its
+ * failure accounting and its stats counters. Event-loop confined.
+ */
+public final class Server {
+    final ServerPool owner;        // owner pool
+    final int idx;                 // server index in the pool's sorted array
+    final ConfServer conf;
+    final String name;             // node name (stats key, ketama name)
+    final String pname;            // "host:port:weight [name]"
+    final int weight;
+    private SocketAddress addr;    // resolved lazily, as nutcracker resolves at connect
+
+    ServerConn[] conns;            // s_conn_q
+    int nconn;                     // ns_conn_q
+    int rr;                        // round-robin cursor
+
+    int failureCount;              // consecutive failures
+    long nextRetry;                // when an ejected server may come back (ms, loop clock)
+
+    /** Counters indexed by StatsServerField.ordinal() (see {@link CoreStats}). */
+    public final long[] stats = new long[CoreStats.NSERVER];
+
+    Server(ServerPool owner, int idx, ConfServer conf) {
+        this.owner = owner;
+        this.idx = idx;
+        this.conf = conf;
+        this.name = conf.name();
+        this.pname = conf.pname();
+        this.weight = conf.weight();
+        this.conns = new ServerConn[Math.max(1, owner.serverConnections)];
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int idx() {
+        return idx;
+    }
+
+    public long[] stats() {
+        return stats;
+    }
+
+    SocketAddress address() {
+        SocketAddress a = addr;
+        if (a == null) {
+            if (conf.unix()) {
+                a = UnixDomainSocketAddress.of(conf.host());
+            } else {
+                InetSocketAddress ia = new InetSocketAddress(conf.host(), conf.port());
+                if (ia.isUnresolved()) {
+                    return ia; // resolution failed: connect reports it; retried next time
+                }
+                a = ia;
+            }
+            addr = a;
+        }
+        return a;
+    }
+
+    boolean unix() {
+        return conf.unix();
+    }
+
+    /** Mirrors server_conn(): a new connection while under the limit, else the next one round-robin. */
+    ServerConn conn(Context ctx) {
+        if (nconn < owner.serverConnections) {
+            ServerConn c = ctx.serverConnGet(this);
+            conns[nconn++] = c;
+            return c;
+        }
+        int i = rr++;
+        if (rr >= nconn) {
+            rr = 0;
+        }
+        return conns[i < nconn ? i : 0];
+    }
+
+    void removeConn(ServerConn c) {
+        for (int i = 0; i < nconn; i++) {
+            if (conns[i] == c) {
+                conns[i] = conns[--nconn];
+                conns[nconn] = null;
+                if (rr >= nconn) {
+                    rr = 0;
+                }
+                return;
+            }
+        }
+    }
+
+    /** Mirrors server_ok(): a good response resets the failure count. */
+    void ok() {
+        if (failureCount != 0) {
+            failureCount = 0;
+            nextRetry = 0;
+        }
+    }
+
+    /** Mirrors server_failure(): counts failures toward ejection when the pool auto-ejects. */
+    void failure(Context ctx) {
+        owner.serverFailure(ctx, this);
+    }
+
+    @Override
+    public String toString() {
+        return pname;
+    }
+}

@@ -1,0 +1,167 @@
+package org.twemproxy4j.core;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.twemproxy4j.core.conf.ConfPool;
+import org.twemproxy4j.core.conf.ConfServer;
+import org.twemproxy4j.core.proto.Proto;
+import org.twemproxy4j.core.util.Log;
+import org.twemproxy4j.hashkit.Placement;
+
+/**
+ * Mirrors {@code struct server_pool} (nc_server.h): one pool of the configuration, its listener, its
+ * servers in nutcracker's sorted order, its key placement and its counters. Event-loop confined.
+ *
+ * <p>Liveness (auto_eject_hosts) keeps nutcracker's hooks: {@link #serverFailure} and {@link #update}.
+ */
+public final class ServerPool {
+    final int idx;                 // pool index
+    final ConfPool conf;
+    final String name;
+    final Proto proto;
+    final Server[] servers;
+    final Placement placement;
+    final boolean[] live;
+    int nlive;                     // live servers
+    long nextRebuild;              // when to rebuild the distribution (0 none)
+    final int timeout;             // per request timeout, ms (<= 0 none)
+    final int serverConnections;
+    final int clientConnections;   // max clients (0 no limit)
+    final boolean autoEjectHosts;
+    final int serverRetryTimeout;
+    final int serverFailureLimit;
+    final boolean requireAuth;     // redis_auth set
+    final byte[] redisAuth;
+    final byte[] authReq;          // AUTH request for new server connections
+    final byte[] selectReq;        // SELECT request for new server connections, or null
+    final boolean tcpkeepalive;
+    ProxyConn proxy;               // listener
+    int ncConn;                    // client connections
+
+    /** Counters indexed by StatsPoolField.ordinal() (see {@link CoreStats}). */
+    public final long[] stats = new long[CoreStats.NPOOL];
+
+    ServerPool(int idx, ConfPool conf, Proto proto) {
+        this.idx = idx;
+        this.conf = conf;
+        this.name = conf.name();
+        this.proto = proto;
+        this.timeout = conf.timeout();
+        this.serverConnections = Math.max(1, conf.serverConnections());
+        this.clientConnections = conf.clientConnections();
+        this.autoEjectHosts = conf.autoEjectHosts();
+        this.serverRetryTimeout = conf.serverRetryTimeout();
+        this.serverFailureLimit = conf.serverFailureLimit();
+        this.tcpkeepalive = conf.tcpkeepalive();
+        String auth = conf.redisAuth();
+        this.requireAuth = auth != null && !auth.isEmpty();
+        this.redisAuth = requireAuth ? auth.getBytes(StandardCharsets.UTF_8) : null;
+        this.authReq = requireAuth ? proto.authRequest(auth) : null;
+        this.selectReq = conf.redisDb() > 0 ? proto.selectRequest(conf.redisDb()) : null;
+        List<ConfServer> cs = conf.servers();
+        int n = cs.size();
+        this.servers = new Server[n];
+        String[] names = new String[n];
+        int[] weights = new int[n];
+        for (int i = 0; i < n; i++) {
+            servers[i] = new Server(this, i, cs.get(i));
+            names[i] = cs.get(i).name();
+            weights[i] = cs.get(i).weight();
+        }
+        String tag = conf.hashTag();
+        byte[] hashTag = tag == null ? null : tag.getBytes(StandardCharsets.ISO_8859_1);
+        this.placement = new Placement(conf.hash(), hashTag, conf.distribution(), names, weights);
+        this.live = new boolean[n];
+        java.util.Arrays.fill(live, true);
+        this.nlive = n;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int idx() {
+        return idx;
+    }
+
+    public Server[] servers() {
+        return servers;
+    }
+
+    public long[] stats() {
+        return stats;
+    }
+
+    public boolean requireAuth() {
+        return requireAuth;
+    }
+
+    /** The configured redis_auth password bytes, or null. */
+    public byte[] redisAuth() {
+        return redisAuth;
+    }
+
+    /**
+     * Mirrors server_pool_update(): re-admits ejected servers whose retry time has come. Returns false when
+     * every server is ejected (the caller fails the request with ECONNREFUSED).
+     */
+    boolean update(long now) {
+        if (!autoEjectHosts) {
+            return true;
+        }
+        if (nextRebuild != 0 && now >= nextRebuild) {
+            rebuild(now);
+        }
+        return nlive > 0 || servers.length == 1;
+    }
+
+    private void rebuild(long now) {
+        long next = 0;
+        int n = 0;
+        for (int i = 0; i < servers.length; i++) {
+            Server s = servers[i];
+            boolean ok = s.nextRetry <= now;
+            live[i] = ok;
+            if (ok) {
+                n++;
+            } else if (next == 0 || s.nextRetry < next) {
+                next = s.nextRetry;
+            }
+        }
+        nlive = n;
+        nextRebuild = next;
+        placement.update(live);
+    }
+
+    /** Mirrors server_failure(). */
+    void serverFailure(Context ctx, Server s) {
+        if (!autoEjectHosts) {
+            return;
+        }
+        s.failureCount++;
+        if (s.failureCount < serverFailureLimit) {
+            return;
+        }
+        long now = ctx.evb.now();
+        s.failureCount = 0;
+        s.nextRetry = now + serverRetryTimeout;
+        s.stats[CoreStats.SERVER_EJECTED_AT] = System.currentTimeMillis() * 1000L;
+        stats[CoreStats.SERVER_EJECTS]++;
+        if (Log.enabled(Log.LOG_INFO)) {
+            Log.info("update pool '" + name + "' to delete server '" + s.pname + "' for next "
+                    + serverRetryTimeout / 1000 + " secs");
+        }
+        rebuild(now);
+        if (nextRebuild == 0 || s.nextRetry < nextRebuild) {
+            nextRebuild = s.nextRetry;
+        }
+    }
+
+    /** Mirrors server_pool_idx(): the server index for a key, or -1 when none is live. */
+    int index(byte[] key, int len) {
+        if (servers.length == 1) {
+            return 0;
+        }
+        return placement.serverIndex(key, 0, len);
+    }
+}

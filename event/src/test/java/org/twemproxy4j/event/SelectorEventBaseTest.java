@@ -1,0 +1,156 @@
+package org.twemproxy4j.event;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class SelectorEventBaseTest {
+
+    @Test
+    void acceptReadWriteOverLoopback() throws Exception {
+        try (SelectorEventBase evb = new SelectorEventBase();
+                ServerSocketChannel listener = ServerSocketChannel.open()) {
+            listener.bind(new InetSocketAddress("127.0.0.1", 0));
+            List<SocketChannel> accepted = new ArrayList<>();
+            Registration lr = evb.addConn(listener, ev -> {
+                assertEquals(Events.READ, ev & Events.READ);
+                try {
+                    SocketChannel c = listener.accept();
+                    if (c != null) {
+                        accepted.add(c);
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            evb.addIn(lr);
+
+            SocketChannel client = SocketChannel.open();
+            client.configureBlocking(false);
+            boolean done = client.connect(listener.getLocalAddress());
+            AtomicInteger writable = new AtomicInteger();
+            Registration cr = evb.addConn(client, ev -> {
+                if ((ev & Events.WRITE) != 0) {
+                    writable.incrementAndGet();
+                }
+            });
+            if (!done) {
+                evb.addOut(cr); // OP_CONNECT while pending
+            }
+            for (int i = 0; i < 50 && (accepted.isEmpty() || client.isConnectionPending()); i++) {
+                evb.runOnce(100);
+                if (client.isConnectionPending() && client.finishConnect()) {
+                    evb.connected(cr);
+                }
+            }
+            assertEquals(1, accepted.size());
+            assertTrue(client.isConnected());
+
+            // writable is level-triggered: with out interest, every wait reports it
+            evb.addOut(cr);
+            writable.set(0);
+            evb.runOnce(100);
+            assertTrue(writable.get() >= 1);
+            evb.delOut(cr);
+            writable.set(0);
+            evb.runOnce(10);
+            assertEquals(0, writable.get());
+
+            // read readiness on the accepted side
+            SocketChannel server = accepted.get(0);
+            ByteBuffer got = ByteBuffer.allocate(16);
+            Registration sr = evb.addConn(server, ev -> {
+                try {
+                    server.read(got);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            evb.addIn(sr);
+            client.write(ByteBuffer.wrap("PING\r\n".getBytes()));
+            for (int i = 0; i < 50 && got.position() < 6; i++) {
+                evb.runOnce(100);
+            }
+            assertEquals("PING\r\n", new String(got.array(), 0, got.position()));
+            evb.delConn(sr);
+            assertFalse(sr.registered());
+            client.close();
+            server.close();
+        }
+    }
+
+    @Test
+    void timersFireInDeadlineOrderAndCanBeCancelled() throws Exception {
+        try (SelectorEventBase evb = new SelectorEventBase()) {
+            List<Object> fired = new ArrayList<>();
+            TimerHandler h = t -> fired.add(t.data);
+            long now = evb.now();
+            Timer[] ts = new Timer[20];
+            for (int i = 0; i < ts.length; i++) {
+                ts[i] = new Timer(h);
+                ts[i].data = i;
+                evb.addTimer(ts[i], now + ((i * 7) % 20)); // a permutation of 0..19
+            }
+            evb.delTimer(ts[3]);
+            assertFalse(ts[3].armed());
+            assertEquals(19, evb.ntimers());
+            evb.addTimer(ts[5], now - 1); // re-arm earlier
+            assertSame(ts[5], evb.minTimer());
+            while (evb.minTimer() != null) {
+                evb.runOnce(50);
+            }
+            assertEquals(19, fired.size());
+            assertEquals(5, fired.get(0));
+            long prev = Long.MIN_VALUE;
+            for (Object o : fired) {
+                long d = ts[(Integer) o].deadline();
+                assertTrue(d >= prev, "deadline order");
+                prev = d;
+            }
+            assertFalse(fired.contains(3));
+            assertNull(evb.minTimer());
+        }
+    }
+
+    @Test
+    void waitIsBoundedByEarliestTimer() throws Exception {
+        try (SelectorEventBase evb = new SelectorEventBase()) {
+            AtomicInteger n = new AtomicInteger();
+            Timer t = new Timer(x -> n.incrementAndGet());
+            evb.addTimer(t, evb.now() + 20);
+            long start = System.nanoTime();
+            for (int i = 0; i < 10 && n.get() == 0; i++) {
+                evb.runOnce(-1);
+            }
+            assertEquals(1, n.get());
+            assertTrue(System.nanoTime() - start < 5_000_000_000L);
+        }
+    }
+
+    @Test
+    void executeFromAnotherThreadWakesTheLoop() throws Exception {
+        try (SelectorEventBase evb = new SelectorEventBase()) {
+            AtomicInteger ran = new AtomicInteger();
+            Thread t = new Thread(() -> evb.execute(ran::incrementAndGet));
+            t.start();
+            t.join();
+            for (int i = 0; i < 10 && ran.get() == 0; i++) {
+                evb.runOnce(1000);
+            }
+            assertEquals(1, ran.get());
+            assertNotNull(evb);
+        }
+    }
+}

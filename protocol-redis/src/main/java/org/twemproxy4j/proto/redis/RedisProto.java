@@ -1,0 +1,565 @@
+package org.twemproxy4j.proto.redis;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import org.twemproxy4j.core.ClientConn;
+import org.twemproxy4j.core.Msg;
+import org.twemproxy4j.core.NcErrno;
+import org.twemproxy4j.core.ServerConn;
+import org.twemproxy4j.core.proto.Proto;
+import org.twemproxy4j.core.util.Log;
+import org.twemproxy4j.mbuf.Mbuf;
+
+/**
+ * The redis {@link Proto}: nc_redis.c's parser entry points, redis_reply() (the commands the proxy answers
+ * itself), redis_failure(), redis_add_auth(), redis_post_connect() and redis_swallow_msg().
+ *
+ * <p>Replies follow nutcracker where a client sees a valid exchange (PING, AUTH/NOAUTH, backend errors), and
+ * redis-server 7 where nutcracker would just close the connection (see "Differences from nutcracker"):
+ * unknown commands and wrong arity get redis's error text and the connection stays open; framing errors get
+ * {@code -ERR Protocol error: ...} then a close; {@code PING msg} echoes; {@code QUIT} says {@code +OK};
+ * {@code SELECT 0} is {@code +OK} and any other db an error (the client always sees db 0).
+ *
+ * <p>Stateless: thread-safe.
+ */
+public final class RedisProto implements Proto {
+    static final byte[] RSP_PONG = ascii("+PONG\r\n");
+    static final byte[] RSP_OK = ascii("+OK\r\n");
+    static final byte[] RSP_INVALID_PASSWORD = ascii("-ERR invalid password\r\n");
+    static final byte[] RSP_AUTH_REQUIRED = ascii("-NOAUTH Authentication required\r\n");
+    static final byte[] RSP_NO_PASSWORD = ascii("-ERR Client sent AUTH, but no password is set\r\n");
+    static final byte[] RSP_NOT_INT = ascii("-ERR value is not an integer or out of range\r\n");
+    static final byte[] RSP_DB_RANGE = ascii("-ERR DB index is out of range\r\n");
+    static final byte[] RSP_EVAL_KEYS = ascii("-ERR Number of keys can't be greater than number of args\r\n");
+    static final byte[] RSP_EVAL_NEG = ascii("-ERR Number of keys can't be negative\r\n");
+    static final byte[] RSP_CROSS = ascii("-ERR Keys in request don't hash to the same server\r\n");
+
+    // error reply prefixes that mean the server is failing (redis_failure), packed as Msg.integer packs them
+    private static final long ERR_OOM = pack("OOM ");
+    private static final long ERR_BUSY = pack("BUSY ");
+    private static final long ERR_LOADING = pack("LOADING ");
+
+    private static final byte[][] ERRORS = new byte[128][];
+
+    static {
+        for (int i = 0; i < ERRORS.length; i++) {
+            ERRORS[i] = ascii("-ERR " + NcErrno.strerror(i) + "\r\n");
+        }
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static long pack(String s) {
+        long v = 0;
+        for (int i = 0; i < s.length(); i++) {
+            v = (v << 8) | s.charAt(i);
+        }
+        return v;
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    @Override
+    public int parseRequest(Msg r) {
+        return RedisParser.parseRequest(r);
+    }
+
+    @Override
+    public int parseResponse(Msg r) {
+        return RedisParser.parseResponse(r);
+    }
+
+    @Override
+    public byte[] errorReply(int errno) {
+        if (errno >= 0 && errno < ERRORS.length) {
+            return ERRORS[errno];
+        }
+        return ascii("-ERR " + NcErrno.strerror(errno) + "\r\n");
+    }
+
+    /** Mirrors redis_failure(): -OOM, -BUSY and -LOADING replies close the server connection. */
+    @Override
+    public boolean failure(Msg rsp) {
+        if (rsp.type != RedisParser.RSP_ERROR) {
+            return false;
+        }
+        int n = rsp.llen;
+        long v = rsp.integer;
+        return prefix(v, n, ERR_OOM, 4) || prefix(v, n, ERR_BUSY, 5) || prefix(v, n, ERR_LOADING, 8);
+    }
+
+    private static boolean prefix(long got, int ngot, long want, int nwant) {
+        if (ngot < nwant) {
+            return false;
+        }
+        return (got >>> (8 * (ngot - nwant))) == want;
+    }
+
+    @Override
+    public byte[] authRequest(String password) {
+        byte[] pw = password.getBytes(StandardCharsets.UTF_8);
+        byte[] head = ascii("*2\r\n$4\r\nAUTH\r\n$" + pw.length + "\r\n");
+        byte[] out = new byte[head.length + pw.length + 2];
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(pw, 0, out, head.length, pw.length);
+        out[out.length - 2] = '\r';
+        out[out.length - 1] = '\n';
+        return out;
+    }
+
+    @Override
+    public byte[] selectRequest(int db) {
+        if (db <= 0) {
+            return null;
+        }
+        String d = Integer.toString(db);
+        return ascii("*2\r\n$6\r\nSELECT\r\n$" + d.length() + "\r\n" + d + "\r\n");
+    }
+
+    /** Mirrors redis_swallow_msg(): a failed SELECT is logged. */
+    @Override
+    public void swallowMsg(ServerConn conn, Msg pmsg, Msg rsp) {
+        if (rsp.type == RedisParser.RSP_ERROR && Log.enabled(Log.LOG_WARN)) {
+            byte[] all = bytes(rsp);
+            String text = new String(all, StandardCharsets.ISO_8859_1).trim();
+            Log.warn("swallowed request to '" + conn.server().name() + "' failed: " + text);
+        }
+    }
+
+    /** Mirrors redis_reply() and req_make_reply(): the replies the proxy makes itself. */
+    @Override
+    public void reply(Msg req, Msg rsp, ClientConn c) {
+        int perr = req.perr;
+        if (perr > 0 && perr <= RedisParser.PERR_FRAMING_MAX) {
+            c.append(rsp, ascii("-ERR Protocol error: " + framingText(req) + "\r\n"));
+            return;
+        }
+        switch (perr) {
+            case Proto.PERR_CROSS_SERVER:
+                c.append(rsp, RSP_CROSS);
+                return;
+            case RedisParser.PERR_UNKNOWN:
+                c.append(rsp, unknownCommand(req));
+                return;
+            case RedisParser.PERR_ARITY:
+                c.append(rsp, ascii("-ERR wrong number of arguments for '" + RedisCommand.of(req.type).lower
+                        + "' command\r\n"));
+                return;
+            case RedisParser.PERR_NOTINT:
+                c.append(rsp, RSP_NOT_INT);
+                return;
+            case RedisParser.PERR_EVAL_KEYS:
+                c.append(rsp, RSP_EVAL_KEYS);
+                return;
+            case RedisParser.PERR_EVAL_NEG:
+                c.append(rsp, RSP_EVAL_NEG);
+                return;
+            default:
+                break;
+        }
+        RedisCommand cmd = RedisCommand.of(req.type);
+        if (cmd == RedisCommand.QUIT) {
+            c.append(rsp, RSP_OK);
+            return;
+        }
+        if (cmd == RedisCommand.AUTH) {
+            auth(req, rsp, c);
+            return;
+        }
+        if (!c.authenticated()) {
+            c.append(rsp, RSP_AUTH_REQUIRED);
+            return;
+        }
+        if (cmd == RedisCommand.PING) {
+            if (req.narg == 1) {
+                c.append(rsp, RSP_PONG);
+            } else {
+                byte[][] args = args(req);
+                byte[] m = args[1];
+                c.append(rsp, ascii("$" + m.length + "\r\n"));
+                c.append(rsp, m);
+                c.append(rsp, ascii("\r\n"));
+            }
+            return;
+        }
+        if (cmd == RedisCommand.SELECT) {
+            byte[] db = args(req)[1];
+            long v = parseLong(db);
+            if (v == Long.MIN_VALUE) {
+                c.append(rsp, RSP_NOT_INT);
+            } else if (v == 0) {
+                c.append(rsp, RSP_OK);
+            } else {
+                c.append(rsp, RSP_DB_RANGE);
+            }
+            return;
+        }
+        // a forwardable request routed here only because the client is not authenticated
+        c.append(rsp, RSP_AUTH_REQUIRED);
+    }
+
+    @Override
+    public boolean fragmentable(Msg r) {
+        RedisCommand c = RedisCommand.of(r.type);
+        return c != null && (c.kind == RedisCommand.Kind.ARGX || c.kind == RedisCommand.Kind.ARGKVX)
+                && r.nkeyGroups() > 1;
+    }
+
+    /** Mirrors redis_fragment_argx(): {@code *argc $len NAME} then the groups' keys (and values). */
+    @Override
+    public void fragment(Msg r, int[] groups, int n, Msg sub, ClientConn c) {
+        RedisCommand cmd = RedisCommand.of(r.type);
+        int step = r.keyStep;
+        byte[] num = new byte[24];
+        appendNum(sub, '*', 1 + n * step, num, c);
+        appendNum(sub, '$', cmd.upper.length, num, c);
+        c.append(sub, cmd.upper);
+        c.append(sub, CRLF);
+        for (int i = 0; i < n; i++) {
+            int base = groups[i] * step;
+            for (int e = 0; e < step; e++) {
+                appendNum(sub, '$', r.keyLen[base + e], num, c);
+                c.appendKey(sub, r, base + e);
+                c.append(sub, CRLF);
+            }
+        }
+    }
+
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    /** Appends {@code prefix n \r\n} without building a String. */
+    private static void appendNum(Msg m, char prefix, long n, byte[] num, ClientConn c) {
+        int i = num.length;
+        num[--i] = '\n';
+        num[--i] = '\r';
+        boolean neg = n < 0;
+        long v = neg ? -n : n;
+        do {
+            num[--i] = (byte) ('0' + (v % 10));
+            v /= 10;
+        } while (v != 0);
+        if (neg) {
+            num[--i] = '-';
+        }
+        num[--i] = (byte) prefix;
+        c.append(m, num, i, num.length - i);
+    }
+
+    /**
+     * Mirrors redis_post_coalesce(): MGET values in the client's key order, DEL/UNLINK/TOUCH/EXISTS the sum,
+     * MSET one +OK. A fragment reply of another type makes the whole reply an error.
+     */
+    @Override
+    public boolean coalesce(Msg r, Msg rsp, ClientConn c) {
+        RedisCommand cmd = RedisCommand.of(r.type);
+        int nf = r.nfrag;
+        byte[] num = new byte[24];
+        if (cmd == RedisCommand.MGET) {
+            byte[][] raw = new byte[nf][];
+            int[][] elems = new int[nf][];
+            for (int f = 0; f < nf; f++) {
+                Msg fr = r.frags[f].peer;
+                if (fr == null || fr.type != RedisParser.RSP_MULTIBULK) {
+                    return false;
+                }
+                raw[f] = bytes(fr);
+                elems[f] = elements(raw[f]);
+                if (elems[f] == null) {
+                    return false;
+                }
+            }
+            int ng = r.nkeyGroups();
+            appendNum(rsp, '*', ng, num, c);
+            for (int g = 0; g < ng; g++) {
+                int f = r.keyFrag[g];
+                int j = r.keyFragIdx[g];
+                int[] e = elems[f];
+                if (j + 1 >= e.length) {
+                    return false;
+                }
+                c.append(rsp, raw[f], e[j], e[j + 1] - e[j]);
+            }
+            return true;
+        }
+        if (cmd == RedisCommand.MSET) {
+            for (int f = 0; f < nf; f++) {
+                Msg fr = r.frags[f].peer;
+                if (fr == null || fr.type != RedisParser.RSP_STATUS) {
+                    return false;
+                }
+            }
+            c.append(rsp, RSP_OK);
+            return true;
+        }
+        long sum = 0;
+        for (int f = 0; f < nf; f++) {
+            Msg fr = r.frags[f].peer;
+            if (fr == null || fr.type != RedisParser.RSP_INTEGER) {
+                return false;
+            }
+            byte[] b = bytes(fr);
+            long v = 0;
+            boolean neg = false;
+            for (int i = 1; i < b.length && b[i] != '\r'; i++) {
+                if (b[i] == '-') {
+                    neg = true;
+                } else {
+                    v = v * 10 + (b[i] - '0');
+                }
+            }
+            sum += neg ? -v : v;
+        }
+        appendNum(rsp, ':', sum, num, c);
+        return true;
+    }
+
+    /**
+     * Offsets of the elements of a RESP array reply in {@code b}: element i is {@code [e[i], e[i+1])};
+     * null when {@code b} is not an array.
+     */
+    static int[] elements(byte[] b) {
+        if (b.length == 0 || b[0] != '*') {
+            return null;
+        }
+        int[] pos = {0};
+        int cr = indexOf(b, (byte) '\r', 0);
+        int n = Integer.parseInt(latin1(java.util.Arrays.copyOfRange(b, 1, cr)));
+        if (n < 0) {
+            return null;
+        }
+        int[] e = new int[n + 1];
+        pos[0] = cr + 2;
+        for (int i = 0; i < n; i++) {
+            e[i] = pos[0];
+            skip(b, pos);
+        }
+        e[n] = pos[0];
+        return e;
+    }
+
+    /** Moves {@code pos[0]} past one RESP value. */
+    private static void skip(byte[] b, int[] pos) {
+        int p = pos[0];
+        byte t = b[p];
+        int cr = indexOf(b, (byte) '\r', p);
+        if (t == '$') {
+            int len = Integer.parseInt(latin1(java.util.Arrays.copyOfRange(b, p + 1, cr)));
+            pos[0] = len < 0 ? cr + 2 : cr + 2 + len + 2;
+        } else if (t == '*') {
+            int n = Integer.parseInt(latin1(java.util.Arrays.copyOfRange(b, p + 1, cr)));
+            pos[0] = cr + 2;
+            for (int i = 0; i < n; i++) {
+                skip(b, pos);
+            }
+        } else {
+            pos[0] = cr + 2;
+        }
+    }
+
+    /** Mirrors redis_handle_auth_req(). */
+    private static void auth(Msg req, Msg rsp, ClientConn c) {
+        byte[] want = c.pool().redisAuth();
+        if (want == null) {
+            c.append(rsp, RSP_NO_PASSWORD);
+            return;
+        }
+        byte[][] args = args(req);
+        byte[] got = args[args.length - 1];
+        boolean valid = java.security.MessageDigest.isEqual(want, got)
+                && (args.length == 2 || "default".equals(new String(args[1], StandardCharsets.ISO_8859_1)));
+        if (valid) {
+            c.authenticated(true);
+            c.append(rsp, RSP_OK);
+        } else {
+            c.authenticated(false);
+            c.append(rsp, RSP_INVALID_PASSWORD);
+        }
+    }
+
+    private static String framingText(Msg req) {
+        switch (req.perr) {
+            case RedisParser.PERR_MBULK_LEN:
+                return "invalid multibulk length";
+            case RedisParser.PERR_BULK_LEN:
+                return "invalid bulk length";
+            case RedisParser.PERR_DOLLAR:
+                return "expected '$', got '" + (char) req.integer + "'";
+            case RedisParser.PERR_INLINE_BIG:
+                return "too big inline request";
+            case RedisParser.PERR_QUOTES:
+                return "unbalanced quotes in request";
+            case RedisParser.PERR_MBULK_BIG:
+                return "too big mbulk count string";
+            case RedisParser.PERR_BULK_BIG:
+                return "too big bulk count string";
+            default:
+                return "unknown";
+        }
+    }
+
+    /** redis-server's "unknown command '%.128s', with args beginning with: '%.*s' ..." (newlines blanked). */
+    static byte[] unknownCommand(Msg req) {
+        byte[][] args = args(req);
+        StringBuilder sb = new StringBuilder("-ERR unknown command '");
+        String name = latin1(args[0]);
+        sb.append(name, 0, Math.min(128, name.length()));
+        sb.append("', with args beginning with: ");
+        int alen = 0;
+        for (int i = 1; i < args.length && alen < 128; i++) {
+            String a = latin1(args[i]);
+            String piece = "'" + a.substring(0, Math.min(a.length(), 128 - alen)) + "' ";
+            sb.append(piece);
+            alen += piece.length();
+        }
+        for (int i = 0; i < sb.length(); i++) {
+            char ch = sb.charAt(i);
+            if (ch == '\r' || ch == '\n') {
+                sb.setCharAt(i, ' ');
+            }
+        }
+        sb.append("\r\n");
+        return ascii(sb.toString());
+    }
+
+    private static String latin1(byte[] b) {
+        return new String(b, StandardCharsets.ISO_8859_1);
+    }
+
+    private static long parseLong(byte[] b) {
+        if (b.length == 0 || b.length > 20) {
+            return Long.MIN_VALUE;
+        }
+        try {
+            String s = latin1(b);
+            if (s.startsWith("+") || (s.length() > 1 && (s.startsWith("0") || s.startsWith("-0")))) {
+                return Long.MIN_VALUE;
+            }
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return Long.MIN_VALUE;
+        }
+    }
+
+    /** The bytes of a whole message (cold path: local replies only). */
+    static byte[] bytes(Msg m) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(16, m.mlen));
+        byte[] tmp = new byte[4096];
+        for (Mbuf b = m.mhdr.first(); b != null; b = b.next()) {
+            int from = b.pos();
+            int len = b.length();
+            while (len > 0) {
+                int n = Math.min(len, tmp.length);
+                b.getBytes(from, tmp, 0, n);
+                out.write(tmp, 0, n);
+                from += n;
+                len -= n;
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** The arguments of a complete, well-framed request (cold path: local replies only). */
+    static byte[][] args(Msg req) {
+        return splitArgs(bytes(req));
+    }
+
+    static byte[][] splitArgs(byte[] m) {
+        java.util.List<byte[]> out = new java.util.ArrayList<>();
+        int i = 0;
+        if (m.length > 0 && m[0] == '*') {
+            int cr = indexOf(m, (byte) '\r', 0);
+            int n = Integer.parseInt(latin1(java.util.Arrays.copyOfRange(m, 1, cr)));
+            i = cr + 2;
+            for (int k = 0; k < n; k++) {
+                cr = indexOf(m, (byte) '\r', i);
+                int len = Integer.parseInt(latin1(java.util.Arrays.copyOfRange(m, i + 1, cr)));
+                i = cr + 2;
+                out.add(java.util.Arrays.copyOfRange(m, i, i + len));
+                i += len + 2;
+            }
+        } else {
+            // inline, with redis's quoting rules (sdssplitargs)
+            int end = m.length;
+            while (end > 0 && (m[end - 1] == '\n' || m[end - 1] == '\r')) {
+                end--;
+            }
+            while (i < end) {
+                while (i < end && isSpace(m[i])) {
+                    i++;
+                }
+                if (i >= end) {
+                    break;
+                }
+                ByteArrayOutputStream tok = new ByteArrayOutputStream();
+                if (m[i] == '"') {
+                    i++;
+                    while (i < end && m[i] != '"') {
+                        if (m[i] == '\\' && i + 1 < end) {
+                            i++;
+                            byte e = m[i];
+                            if (e == 'x' && i + 2 < end && hex(m[i + 1]) >= 0 && hex(m[i + 2]) >= 0) {
+                                tok.write(hex(m[i + 1]) * 16 + hex(m[i + 2]));
+                                i += 2;
+                            } else {
+                                tok.write(e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e == 'b' ? '\b'
+                                        : e == 'a' ? 7 : e);
+                            }
+                        } else {
+                            tok.write(m[i]);
+                        }
+                        i++;
+                    }
+                    i++;
+                } else if (m[i] == '\'') {
+                    i++;
+                    while (i < end && m[i] != '\'') {
+                        if (m[i] == '\\' && i + 1 < end && m[i + 1] == '\'') {
+                            i++;
+                        }
+                        tok.write(m[i]);
+                        i++;
+                    }
+                    i++;
+                } else {
+                    while (i < end && !isSpace(m[i])) {
+                        tok.write(m[i]);
+                        i++;
+                    }
+                }
+                out.add(tok.toByteArray());
+            }
+        }
+        return out.toArray(new byte[0][]);
+    }
+
+    private static int hex(byte b) {
+        if (b >= '0' && b <= '9') {
+            return b - '0';
+        }
+        if (b >= 'a' && b <= 'f') {
+            return b - 'a' + 10;
+        }
+        if (b >= 'A' && b <= 'F') {
+            return b - 'A' + 10;
+        }
+        return -1;
+    }
+
+    private static boolean isSpace(byte b) {
+        return b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == '\f' || b == 0x0b;
+    }
+
+    private static int indexOf(byte[] a, byte b, int from) {
+        for (int i = from; i < a.length; i++) {
+            if (a[i] == b) {
+                return i;
+            }
+        }
+        return a.length;
+    }
+}
