@@ -204,6 +204,7 @@ public final class ClientConn extends Conn {
             s.addAuth();
         }
         s.enqueueInq(msg);
+        msg.serverIdx = idx;
         server.stats[CoreStats.REQUESTS]++;
         server.stats[CoreStats.REQUEST_BYTES] += msg.mlen;
         if (Log.enabled(Log.LOG_VERB)) {
@@ -352,6 +353,9 @@ public final class ClientConn extends Conn {
     @Override
     void sendDone(Msg msg) {
         Msg pmsg = msg.peer;
+        if (ctx.statsBridge != null) {
+            ctx.statsBridge.recordLatency(pool.idx, pmsg.serverIdx, System.nanoTime() - pmsg.startNanos);
+        }
         omsgQ.remove(pmsg);
         ctx.reqPut(pmsg);
     }

@@ -55,6 +55,7 @@ final class Context {
     private int nfreeServer;
     int ncurrConn;                 // current connections (clients and servers)
     long ntotalConn;               // total connections ever
+    StatsBridge statsBridge;       // set by Core; null in unit tests
 
     Context(Conf conf, Map<String, Proto> protos, int mbufSize) throws IOException {
         List<ConfPool> cps = conf.pools();
@@ -87,6 +88,7 @@ final class Context {
             m.reset();
         }
         nusedMsg++;
+        m.startNanos = request ? System.nanoTime() : 0L;
         m.id = ++msgId;
         m.owner = owner;
         m.request = request;

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.twemproxy4j.core.conf.Conf;
 import org.twemproxy4j.core.proto.Proto;
 import org.twemproxy4j.core.util.Log;
+import org.twemproxy4j.stats.Stats;
 
 /**
  * Mirrors nc_core.c: the one event-loop thread that owns every pool, connection, message and buffer of
@@ -24,15 +25,28 @@ public class Core implements AutoCloseable {
     private final Instance instance;
     private final Context ctx;
     private final long maxTimeout;
+    private final StatsBridge statsBridge;
     private volatile boolean stopped;
     private boolean started;
     private boolean closed;
 
     @Inject
-    public Core(Instance instance, Conf conf, Map<String, Proto> protos) throws IOException {
+    public Core(Instance instance, Conf conf, Map<String, Proto> protos, Stats stats) throws IOException {
         this.instance = instance;
         this.ctx = new Context(conf, protos, instance.mbufChunkSize);
         this.maxTimeout = instance.statsInterval > 0 ? instance.statsInterval : -1;
+        this.statsBridge = StatsBridge.create(ctx, stats);
+        ctx.statsBridge = statsBridge;
+    }
+
+    /** Without an injector (tests, harnesses): stats of its own, fed by the loop but served by nobody. */
+    public Core(Instance instance, Conf conf, Map<String, Proto> protos) throws IOException {
+        this(instance, conf, protos, new Stats(StatsBridge.layout(conf), instance.hostname));
+    }
+
+    /** The stats this core's loop feeds (thread-safe). */
+    public Stats stats() {
+        return statsBridge.stats();
     }
 
     /** Binds listeners; throws with a one-line reason when a pool cannot listen. Mirrors core_start(). */
@@ -96,6 +110,8 @@ public class Core implements AutoCloseable {
         } catch (IOException e) {
             Log.error("event wait failed: " + e.getMessage());
             return 0;
+        } finally {
+            statsBridge.onLoop(); // stats_swap(): hands a snapshot over when the aggregator asked for one
         }
     }
 

@@ -52,6 +52,8 @@ import org.twemproxy4j.mbuf.Mhdr;
  */
 public final class Msg {
     public long id;                // message id
+    long startNanos;               // request: when it arrived (latency)
+    int serverIdx = -1;            // request: the one server it went to, -1 none or several
     public Msg peer;               // the response of a request, or the request of a response
     public Conn owner;             // the connection that received it (client for a request)
     public boolean request;        // request? or response?
@@ -183,6 +185,8 @@ public final class Msg {
 
     void reset() {
         id = 0;
+        startNanos = 0L;
+        serverIdx = -1;
         peer = null;
         owner = null;
         request = false;

@@ -17,7 +17,9 @@ import sun.misc.SignalHandler;
  *   <tr><td>SIGHUP</td><td>reopen the log file</td><td>the same ({@link Log#reopen()}, for logrotate)</td></tr>
  *   <tr><td>SIGTTIN</td><td>log level + 1</td><td>the same ({@link Log#levelUp()})</td></tr>
  *   <tr><td>SIGTTOU</td><td>log level - 1</td><td>the same ({@link Log#levelDown()})</td></tr>
- *   <tr><td>SIGUSR1, SIGUSR2</td><td>logged, nothing else</td><td>the same</td></tr>
+ *   <tr><td>SIGUSR1</td><td>logged, nothing else</td><td>the same</td></tr>
+ *   <tr><td>SIGUSR2</td><td>logged, nothing else</td><td>left to the JVM: HotSpot on Linux suspends threads
+ *       with it (JFR's sampler among others), so a handler here would break profiling</td></tr>
  *   <tr><td>SIGINT</td><td>{@code exit(1)} at once (pid file left behind)</td>
  *       <td>clean shutdown: the launcher's callback stops the core; the launcher then removes the pid file
  *       and exits 0</td></tr>
@@ -46,8 +48,8 @@ import sun.misc.SignalHandler;
  * <p>Thread-safe. {@link #install} once per process; {@link #close()} puts back the handlers that were there.
  */
 public final class Signals implements AutoCloseable {
-    /** The signals handled, in nutcracker's table order (SIGTERM added). */
-    static final String[] NAMES = {"USR1", "USR2", "TTIN", "TTOU", "HUP", "INT", "TERM"};
+    /** The signals handled, in nutcracker's table order (SIGTERM added, SIGUSR2 left to the JVM). */
+    static final String[] NAMES = {"USR1", "TTIN", "TTOU", "HUP", "INT", "TERM"};
 
     private final Runnable onShutdown; // the launcher's clean shutdown: stops the core
     private final Runnable onForcedExit; // second INT/TERM during shutdown
@@ -95,7 +97,6 @@ public final class Signals implements AutoCloseable {
     void handle(String name, int signo) {
         switch (name) {
             case "USR1":
-            case "USR2":
                 Log.always("signal " + signo + " (SIG" + name + ") received");
                 break;
             case "TTIN":

@@ -51,16 +51,14 @@ class SignalsTest {
     }
 
     @Test
-    void usr1AndUsr2OnlyLog() {
+    void usr1OnlyLogs() {
         Log.init(Log.LOG_EMERG, null, err);
         AtomicInteger shut = new AtomicInteger();
         Signals s = new Signals(shut::incrementAndGet, shut::incrementAndGet);
         s.handle("USR1", 10);
-        s.handle("USR2", 12);
         assertEquals(0, shut.get());
         assertEquals(Log.LOG_EMERG, Log.level());
         assertTrue(out().contains(" signal 10 (SIGUSR1) received\n"), out());
-        assertTrue(out().contains(" signal 12 (SIGUSR2) received\n"), out());
     }
 
     @Test
@@ -98,7 +96,8 @@ class SignalsTest {
         CountDownLatch term = new CountDownLatch(1);
         Signals s = Signals.install(term::countDown);
         try {
-            assertEquals(List.of("USR1", "USR2", "TTIN", "TTOU", "HUP", "INT", "TERM"), List.of(Signals.NAMES));
+            // SIGUSR2 is left to the JVM, which suspends threads with it
+            assertEquals(List.of("USR1", "TTIN", "TTOU", "HUP", "INT", "TERM"), List.of(Signals.NAMES));
             kill("TTIN");
             awaitOutput("received, up logging level");
             assertEquals(6, Log.level());
@@ -106,8 +105,6 @@ class SignalsTest {
             awaitOutput("received, down logging level");
             kill("USR1");
             awaitOutput("(SIGUSR1) received");
-            kill("USR2");
-            awaitOutput("(SIGUSR2) received");
             kill("HUP");
             awaitOutput("(SIGHUP) received, reopening log file");
             kill("TERM");
