@@ -163,12 +163,14 @@ public final class ClientConn extends Conn {
             forwardError(msg, NcErrno.ECONNREFUSED);
             return;
         }
+        if (proto.fragmentable(msg)) {
+            // as nutcracker: a multi-key command is split even when every key lives on one server, so an
+            // error reply from that server becomes the coalesced "Invalid argument" as it does there
+            fragment(msg);
+            return;
+        }
         int idx = ctx.serverIndex(p, msg);
         if (idx == Context.IDX_CROSS) {
-            if (proto.fragmentable(msg)) {
-                fragment(msg);
-                return;
-            }
             // keys on several servers of a command that cannot be split: answer with the protocol's error
             if (!msg.noreply) {
                 omsgQ.remove(msg);

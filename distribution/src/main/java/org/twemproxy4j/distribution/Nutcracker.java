@@ -474,11 +474,7 @@ public final class Nutcracker {
                 new MemcacheModule());
     }
 
-    /**
-     * Binds the command line and the configuration, as instances, and the process's {@link Stats} (named after
-     * the configuration's pools and servers, in the core's order; its gauges in the {@link MetricRegistry} the
-     * stats module binds).
-     */
+    /** Binds the command line and the configuration, as instances. */
     static final class LauncherModule extends AbstractModule {
         private final Instance instance;
         private final Conf conf;
@@ -492,12 +488,6 @@ public final class Nutcracker {
         protected void configure() {
             bind(Instance.class).toInstance(instance);
             bind(Conf.class).toInstance(conf);
-        }
-
-        @Provides
-        @Singleton
-        Stats stats(MetricRegistry registry) {
-            return new Stats(StatsBridge.layout(conf), instance.hostname, registry);
         }
     }
 

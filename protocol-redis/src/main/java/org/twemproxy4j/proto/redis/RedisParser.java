@@ -45,7 +45,7 @@ public final class RedisParser {
 
     static final int PROTO_INLINE_MAX_SIZE = 64 * 1024;
     static final long PROTO_MAX_BULK_LEN = 512L * 1024 * 1024;
-    static final int PROTO_MAX_MBULK = 1024 * 1024;
+    static final int PROTO_MAX_MBULK = Integer.MAX_VALUE; // redis-server accepts up to INT_MAX arguments
 
     // request states
     static final int SW_START = 0;

@@ -406,13 +406,11 @@ public final class RedisProto implements Proto {
     static byte[] unknownCommand(Msg req) {
         byte[][] args = args(req);
         StringBuilder sb = new StringBuilder("-ERR unknown command '");
-        String name = latin1(args[0]);
-        sb.append(name, 0, Math.min(128, name.length()));
+        sb.append(cstr(args[0], 128));
         sb.append("', with args beginning with: ");
         int alen = 0;
         for (int i = 1; i < args.length && alen < 128; i++) {
-            String a = latin1(args[i]);
-            String piece = "'" + a.substring(0, Math.min(a.length(), 128 - alen)) + "' ";
+            String piece = "'" + cstr(args[i], 128 - alen) + "' ";
             sb.append(piece);
             alen += piece.length();
         }
@@ -424,6 +422,16 @@ public final class RedisProto implements Proto {
         }
         sb.append("\r\n");
         return ascii(sb.toString());
+    }
+
+    /** At most {@code max} bytes of {@code b}, cut at its first NUL as C's {@code %.*s} cuts it. */
+    private static String cstr(byte[] b, int max) {
+        int n = 0;
+        int lim = Math.min(b.length, max);
+        while (n < lim && b[n] != 0) {
+            n++;
+        }
+        return new String(b, 0, n, StandardCharsets.ISO_8859_1);
     }
 
     private static String latin1(byte[] b) {

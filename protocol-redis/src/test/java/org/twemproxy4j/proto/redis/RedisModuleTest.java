@@ -16,6 +16,7 @@ import org.twemproxy4j.core.CoreModule;
 import org.twemproxy4j.core.Instance;
 import org.twemproxy4j.core.conf.Conf;
 import org.twemproxy4j.core.proto.Proto;
+import org.twemproxy4j.stats.StatsModule;
 
 /** The Guice wiring: CoreModule's protocol map gets RedisModule's entry, and a Core can be built. */
 class RedisModuleTest {
@@ -30,7 +31,7 @@ class RedisModuleTest {
                 bind(Instance.class).toInstance(Instance.defaults());
                 bind(Conf.class).toInstance(conf);
             }
-        }, new CoreModule(), new RedisModule());
+        }, new CoreModule(), new StatsModule(), new RedisModule());
         Map<String, Proto> protos = injector.getInstance(Key.get(new TypeLiteral<Map<String, Proto>>() { }));
         assertEquals("redis", protos.get("redis").name());
         assertTrue(protos.get("redis") instanceof RedisProto);
