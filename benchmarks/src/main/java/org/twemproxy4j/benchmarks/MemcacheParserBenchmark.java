@@ -1,6 +1,5 @@
 package org.twemproxy4j.benchmarks;
 
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -17,7 +16,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.twemproxy4j.core.Msg;
 import org.twemproxy4j.core.proto.ParseResult;
 import org.twemproxy4j.mbuf.Mbuf;
-import org.twemproxy4j.mbuf.MbufPool;
 import org.twemproxy4j.proto.memcache.MemcacheParser;
 
 /**
@@ -31,7 +29,7 @@ import org.twemproxy4j.proto.memcache.MemcacheParser;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class MemcacheParserBenchmark {
-    private MbufPool pool;
+    private ParserBench bench;
     private Msg get;
     private Msg set;
     private Msg set4k;
@@ -40,46 +38,31 @@ public class MemcacheParserBenchmark {
     private Msg values;
     private Msg stored;
 
-    private Msg msg(String s, boolean request) {
-        Msg m = new Msg(request);
-        Mbuf b = pool.get();
-        byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1);
-        b.copy(bytes, 0, bytes.length);
-        m.mhdr.insert(b);
-        m.mlen = bytes.length;
-        return m;
-    }
-
     @Setup(Level.Trial)
     public void setUp() {
-        pool = new MbufPool(16384, 64);
-        get = msg("get key:000000000042\r\n", true);
-        set = msg("set key:000000000042 0 0 32\r\n" + "x".repeat(32) + "\r\n", true);
-        set4k = msg("set key:000000000042 0 0 4096 noreply\r\n" + "x".repeat(4096) + "\r\n", true);
+        bench = new ParserBench();
+        get = bench.msg("get key:000000000042\r\n", true);
+        set = bench.msg("set key:000000000042 0 0 32\r\n" + "x".repeat(32) + "\r\n", true);
+        set4k = bench.msg("set key:000000000042 0 0 4096 noreply\r\n" + "x".repeat(4096) + "\r\n", true);
         StringBuilder keys = new StringBuilder("get");
         StringBuilder vals = new StringBuilder();
         for (int i = 0; i < 10; i++) {
             keys.append(" key:00000000004").append(i);
             vals.append("VALUE key:00000000004").append(i).append(" 0 32\r\n").append("x".repeat(32)).append("\r\n");
         }
-        mget = msg(keys + "\r\n", true);
-        value = msg("VALUE key:000000000042 0 32\r\n" + "x".repeat(32) + "\r\nEND\r\n", false);
-        values = msg(vals + "END\r\n", false);
-        stored = msg("STORED\r\n", false);
+        mget = bench.msg(keys + "\r\n", true);
+        value = bench.msg("VALUE key:000000000042 0 32\r\n" + "x".repeat(32) + "\r\nEND\r\n", false);
+        values = bench.msg(vals + "END\r\n", false);
+        stored = bench.msg("STORED\r\n", false);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        pool.close();
+        bench.close();
     }
 
     private static int parse(Msg m, boolean request) {
-        Mbuf b = m.mhdr.first();
-        int mlen = m.mlen;
-        m.clear();
-        m.mlen = mlen;
-        m.request = request;
-        m.pos = b.pos();
+        Mbuf b = ParserBench.rewind(m, request);
         int r = request ? MemcacheParser.parseRequest(m) : MemcacheParser.parseResponse(m);
         if (r != ParseResult.OK || m.pos != b.last()) {
             throw new IllegalStateException("parse " + r);

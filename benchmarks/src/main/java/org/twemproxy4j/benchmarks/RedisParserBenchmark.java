@@ -1,6 +1,5 @@
 package org.twemproxy4j.benchmarks;
 
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -16,8 +15,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.twemproxy4j.core.Msg;
 import org.twemproxy4j.core.proto.ParseResult;
-import org.twemproxy4j.mbuf.Mbuf;
-import org.twemproxy4j.mbuf.MbufPool;
 import org.twemproxy4j.proto.redis.RedisParser;
 
 /**
@@ -31,7 +28,7 @@ import org.twemproxy4j.proto.redis.RedisParser;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class RedisParserBenchmark {
-    private MbufPool pool;
+    private ParserBench bench;
     private Msg get;
     private Msg set;
     private Msg mget;
@@ -39,39 +36,24 @@ public class RedisParserBenchmark {
     private Msg bulk;
     private Msg array;
 
-    private Msg msg(String s, boolean request) {
-        Msg m = new Msg(request);
-        Mbuf b = pool.get();
-        byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1);
-        b.copy(bytes, 0, bytes.length);
-        m.mhdr.insert(b);
-        m.mlen = bytes.length;
-        return m;
-    }
-
     @Setup(Level.Trial)
     public void setUp() {
-        pool = new MbufPool(16384, 64);
-        get = msg("*2\r\n$3\r\nGET\r\n$16\r\nkey:000000000042\r\n", true);
-        set = msg("*3\r\n$3\r\nSET\r\n$16\r\nkey:000000000042\r\n$32\r\n" + "x".repeat(32) + "\r\n", true);
-        mget = msg("*11\r\n$4\r\nMGET\r\n" + "$5\r\nkey:0\r\n".repeat(10), true);
-        inline = msg("GET key:000000000042\r\n", true);
-        bulk = msg("$32\r\n" + "x".repeat(32) + "\r\n", false);
-        array = msg("*10\r\n" + "$3\r\nabc\r\n".repeat(10), false);
+        bench = new ParserBench();
+        get = bench.msg("*2\r\n$3\r\nGET\r\n$16\r\nkey:000000000042\r\n", true);
+        set = bench.msg("*3\r\n$3\r\nSET\r\n$16\r\nkey:000000000042\r\n$32\r\n" + "x".repeat(32) + "\r\n", true);
+        mget = bench.msg("*11\r\n$4\r\nMGET\r\n" + "$5\r\nkey:0\r\n".repeat(10), true);
+        inline = bench.msg("GET key:000000000042\r\n", true);
+        bulk = bench.msg("$32\r\n" + "x".repeat(32) + "\r\n", false);
+        array = bench.msg("*10\r\n" + "$3\r\nabc\r\n".repeat(10), false);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        pool.close();
+        bench.close();
     }
 
     private static int parseReq(Msg m) {
-        Mbuf b = m.mhdr.first();
-        int mlen = m.mlen;
-        m.clear();
-        m.mlen = mlen;
-        m.request = true;
-        m.pos = b.pos();
+        ParserBench.rewind(m, true);
         int r = RedisParser.parseRequest(m);
         if (r != ParseResult.OK) {
             throw new IllegalStateException("parse " + r);
@@ -80,11 +62,7 @@ public class RedisParserBenchmark {
     }
 
     private static int parseRsp(Msg m) {
-        Mbuf b = m.mhdr.first();
-        int mlen = m.mlen;
-        m.clear();
-        m.mlen = mlen;
-        m.pos = b.pos();
+        ParserBench.rewind(m, false);
         int r = RedisParser.parseResponse(m);
         if (r != ParseResult.OK) {
             throw new IllegalStateException("parse " + r);
