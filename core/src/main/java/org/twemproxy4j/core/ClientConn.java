@@ -12,9 +12,78 @@ public final class ClientConn extends Conn {
     final MsgQueue omsgQ = new MsgQueue(false); // requests awaiting their reply (client links)
     ClientConn freeNext;
     boolean protoError;            // closing after a framing error: counted as client_err
+    long pending;                  // bytes of requests owed a reply and of replies not yet written
+    boolean throttled;             // not read until its pending work drains (backpressure)
 
     ClientConn(Context ctx) {
         super(ctx);
+    }
+
+    @Override
+    void resetConn() {
+        super.resetConn();
+        pending = 0;
+        throttled = false;
+    }
+
+    /**
+     * Charges {@code n} bytes held for request {@code req} of this client (the request itself, a fragment's
+     * reply, the reply): released when the reply has been written. A client reading slowly or never, or
+     * pipelining without bound, thus shows as a growing pending count; see {@link #recvDone} (backpressure) and
+     * {@link #checkHardLimit} (close). Deviation: nutcracker has no such limit and holds any amount.
+     */
+    void charge(Msg req, long n) {
+        req.charged += n;
+        pending += n;
+    }
+
+    /** Stops reading this client while it owes too much (soft limit); reading resumes in {@link #sendDone}. */
+    private void throttleIfOver() {
+        Context x = ctx;
+        if (x.clientMaxPending <= 0 || throttled || eof) {
+            return;
+        }
+        if (pending > x.clientMaxPending || omsgQ.count() >= x.clientMaxOutstanding) {
+            throttled = true;
+            recvReady = false;
+            if (reg != null) {
+                x.evb.delIn(reg);
+            }
+            if (Log.enabled(Log.LOG_INFO)) {
+                Log.info("c on p '" + pool.name + "' not read until it drains: " + pending + " bytes and "
+                        + omsgQ.count() + " requests pending");
+            }
+        }
+    }
+
+    /** Reads this client again once its pending work fell to half the limits. */
+    private void unthrottleIfDrained() {
+        Context x = ctx;
+        if (pending <= x.clientMaxPending / 2 && omsgQ.count() <= x.clientMaxOutstanding / 2) {
+            throttled = false;
+            if (!eof && reg != null) {
+                x.evb.addIn(reg);
+            }
+        }
+    }
+
+    /**
+     * The hard limit: a client owing more than one reply whose pending bytes passed it (it keeps asking for
+     * large replies and does not read them) is closed, and what it still awaits is dropped. A single reply
+     * larger than the limit is still delivered. Returns true when the client was closed.
+     */
+    boolean checkHardLimit() {
+        Context x = ctx;
+        if (x.clientHardPending <= 0 || pending <= x.clientHardPending || closed || omsgQ.count() <= 1) {
+            return false;
+        }
+        if (Log.enabled(Log.LOG_WARN)) {
+            Log.warn("close c on p '" + pool.name + "': " + pending + " bytes pending for " + omsgQ.count()
+                    + " requests, over the hard limit of " + x.clientHardPending + " bytes");
+        }
+        err = NcErrno.ENOMEM;
+        x.close(this);
+        return true;
     }
 
     /** The pool this client connected to. */
@@ -118,6 +187,10 @@ public final class ClientConn extends Conn {
         if (filter(msg)) {
             return;
         }
+        if (!msg.noreply) {
+            charge(msg, ctx.footprint(msg));
+            throttleIfOver();
+        }
         if (msg.noforward) {
             reply(msg);
             return;
@@ -159,7 +232,7 @@ public final class ClientConn extends Conn {
             omsgQ.insertTail(msg);
         }
         ServerPool p = pool;
-        if (!p.update(ctx.evb.now())) {
+        if (!p.update(Context.clock())) {
             forwardError(msg, NcErrno.ECONNREFUSED);
             return;
         }
@@ -359,7 +432,11 @@ public final class ClientConn extends Conn {
             ctx.statsBridge.recordLatency(pool.idx, pmsg.serverIdx, System.nanoTime() - pmsg.startNanos);
         }
         omsgQ.remove(pmsg);
+        pending -= pmsg.charged;
         ctx.reqPut(pmsg);
+        if (throttled) {
+            unthrottleIfDrained();
+        }
     }
 
     /** Mirrors client_close(). */
@@ -407,6 +484,8 @@ public final class ClientConn extends Conn {
             }
             msg = next;
         }
+        pending = 0;
+        throttled = false;
         closeChannel();
         ctx.clientConnPut(this);
     }

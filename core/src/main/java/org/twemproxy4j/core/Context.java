@@ -53,6 +53,9 @@ final class Context {
     private int nfreeClient;
     private ServerConn freeServer;
     private int nfreeServer;
+    long clientMaxPending;         // soft limit of one client's pending bytes (0 none); see ClientConn
+    long clientHardPending;        // hard limit: over it (with more than one reply owed) the client is closed
+    int clientMaxOutstanding;      // requests owed a reply beyond which a client is not read
     int ncurrConn;                 // current connections (clients and servers)
     long ntotalConn;               // total connections ever
     StatsBridge statsBridge;       // set by Core; null in unit tests
@@ -73,6 +76,48 @@ final class Context {
         int maxFree = (int) Math.max(64, Math.min(65536, (64L << 20) / mbufSize)); // keep <= ~64 MiB idle
         this.mbufPool = new MbufPool(mbufSize, maxFree);
         this.evb = new SelectorEventBase();
+        clientMaxPending(Long.getLong(CLIENT_MAX_PENDING_PROPERTY, CLIENT_MAX_PENDING));
+    }
+
+    /** System property with the default of {@code --client-max-pending} (bytes; 0 turns the limits off). */
+    static final String CLIENT_MAX_PENDING_PROPERTY = "twemproxy4j.clientMaxPending";
+    /** Default soft limit of one client's pending bytes: 64 MiB. */
+    static final long CLIENT_MAX_PENDING = 64L << 20;
+    /** The hard limit is this many times the soft one. */
+    static final int CLIENT_HARD_FACTOR = 4;
+    /** One outstanding request is allowed per this many bytes of the soft limit (a request and its reply, in mbufs). */
+    static final int CLIENT_BYTES_PER_REQUEST = 32768;
+    /** Outstanding requests allowed whatever the soft limit. */
+    static final int CLIENT_MIN_OUTSTANDING = 64;
+
+    /** Memory a message holds: its mbufs (whole chunks), at least its length. */
+    long footprint(Msg m) {
+        long b = (long) m.mhdr.count() * mbufPool.chunkSize();
+        return b > m.mlen ? b : m.mlen;
+    }
+
+    /** Sets the per-client limits from the soft limit in bytes ({@code <= 0}: no limit). */
+    void clientMaxPending(long bytes) {
+        if (bytes <= 0) {
+            clientMaxPending = 0;
+            clientHardPending = 0;
+            clientMaxOutstanding = 0;
+            return;
+        }
+        clientMaxPending = bytes;
+        clientHardPending = bytes > Long.MAX_VALUE / CLIENT_HARD_FACTOR ? Long.MAX_VALUE : bytes * CLIENT_HARD_FACTOR;
+        clientMaxOutstanding = (int) Math.max(CLIENT_MIN_OUTSTANDING,
+                Math.min(Integer.MAX_VALUE, bytes / CLIENT_BYTES_PER_REQUEST));
+    }
+
+    /**
+     * The loop clock in milliseconds, read now (the event base's clock: {@code System.nanoTime()} in ms).
+     * Deviation from using {@code evb.now()}: that value is taken before the selector waits, so while the
+     * handlers of a turn run it can be as old as the wait (up to the stats interval), which would start request
+     * timeouts and ejection retries in the past.
+     */
+    static long clock() {
+        return System.nanoTime() / 1_000_000L;
     }
 
     // messages (msg_get / msg_put, req_put / rsp_put)
@@ -212,6 +257,8 @@ final class Context {
                 rspPut(rsp);
                 owner.error = true;
                 owner.err = NcErrno.EINVAL;
+            } else {
+                c.charge(owner, footprint(rsp));
             }
         }
         owner.done = true;

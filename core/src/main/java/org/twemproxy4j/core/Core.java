@@ -44,6 +44,18 @@ public class Core implements AutoCloseable {
         this(instance, conf, protos, new Stats(StatsBridge.layout(conf), instance.hostname));
     }
 
+    /**
+     * Sets the per-client limit (twemproxy4j's {@code --client-max-pending}; default 64 MiB, or the system
+     * property {@code twemproxy4j.clientMaxPending}). A client's pending bytes are the mbufs held by its
+     * requests still owed a reply and by the replies not yet written to it. Over {@code bytes}, or with more
+     * than {@code max(64, bytes / 32768)} requests owed a reply, the client is not read (backpressure) until
+     * both fall to half. Over four times {@code bytes} while owed more than one reply, it is closed (a warning
+     * is logged, client_err counts it). {@code bytes <= 0} turns both limits off. Call before {@link #start()}.
+     */
+    public void clientMaxPending(long bytes) {
+        ctx.clientMaxPending(bytes);
+    }
+
     /** The stats this core's loop feeds (thread-safe). */
     public Stats stats() {
         return statsBridge.stats();

@@ -54,6 +54,7 @@ public final class Msg {
     public long id;                // message id
     long startNanos;               // request: when it arrived (latency)
     int serverIdx = -1;            // request: the one server it went to, -1 none or several
+    long charged;                  // request: bytes charged to its client's pending count (see ClientConn)
     public Msg peer;               // the response of a request, or the request of a response
     public Conn owner;             // the connection that received it (client for a request)
     public boolean request;        // request? or response?
@@ -187,6 +188,7 @@ public final class Msg {
         id = 0;
         startNanos = 0L;
         serverIdx = -1;
+        charged = 0;
         peer = null;
         owner = null;
         request = false;

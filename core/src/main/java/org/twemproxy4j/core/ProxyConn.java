@@ -126,7 +126,7 @@ final class ProxyConn implements EventHandler {
             }
             if (reg != null) {
                 ctx.evb.delIn(reg);
-                ctx.evb.addTimer(resume, ctx.evb.now() + ACCEPT_PAUSE_MS);
+                ctx.evb.addTimer(resume, Context.clock() + ACCEPT_PAUSE_MS);
             }
             return false;
         }

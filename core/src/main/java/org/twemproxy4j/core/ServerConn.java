@@ -134,7 +134,7 @@ public final class ServerConn extends Conn {
         int t = p.timeout;
         if (t > 0) {
             msg.tmoConn = this;
-            ctx.evb.addTimer(msg.tmo, ctx.evb.now() + t);
+            ctx.evb.addTimer(msg.tmo, Context.clock() + t);
         }
         imsgQ.insertHead(msg); // the very first request of the connection
         inqStats(msg, 1);
@@ -185,7 +185,7 @@ public final class ServerConn extends Conn {
             int t = server.owner.timeout;
             if (t > 0) {
                 msg.tmoConn = this;
-                ctx.evb.addTimer(msg.tmo, ctx.evb.now() + t);
+                ctx.evb.addTimer(msg.tmo, Context.clock() + t);
             }
         }
         imsgQ.insertTail(msg);
@@ -322,14 +322,20 @@ public final class ServerConn extends Conn {
         long[] st = server.stats;
         st[CoreStats.RESPONSES]++;
         st[CoreStats.RESPONSE_BYTES] += msg.mlen;
-        if (pmsg.fragOwner != null) {
+        Msg owner = pmsg.fragOwner;
+        if (owner != null) {
+            ClientConn c = (ClientConn) owner.owner;
+            c.charge(owner, ctx.footprint(msg));
             ctx.fragDone(pmsg);
+            c.checkHardLimit();
             return;
         }
         ClientConn c = (ClientConn) pmsg.owner;
+        c.charge(pmsg, ctx.footprint(msg));
         if (ClientConn.reqDone(c.omsgQ.first())) {
             ctx.evb.addOut(c.reg);
         }
+        c.checkHardLimit();
     }
 
     /** Mirrors server_close(): every request in flight gets this connection's error. */

@@ -109,10 +109,19 @@ public final class ServerPool {
         if (!autoEjectHosts) {
             return true;
         }
-        if (nextRebuild != 0 && now >= nextRebuild) {
-            rebuild(now);
+        if (nextRebuild == 0) {
+            return true;
         }
-        return nlive > 0 || servers.length == 1;
+        if (now <= nextRebuild) {
+            // every server ejected: refused until the earliest retry (also in a one-server pool)
+            return nlive > 0;
+        }
+        int before = nlive;
+        rebuild(now);
+        if (Log.enabled(Log.LOG_INFO)) {
+            Log.info("update pool '" + name + "' to add " + (nlive - before) + " servers");
+        }
+        return nlive > 0;
     }
 
     private void rebuild(long now) {
@@ -142,10 +151,11 @@ public final class ServerPool {
         if (s.failureCount < serverFailureLimit) {
             return;
         }
-        long now = ctx.evb.now();
+        long now = Context.clock();
         s.failureCount = 0;
         s.nextRetry = now + serverRetryTimeout;
-        s.stats[CoreStats.SERVER_EJECTED_AT] = System.currentTimeMillis() * 1000L;
+        java.time.Instant wall = java.time.Instant.now(); // usec since the epoch, as nc_usec_now()
+        s.stats[CoreStats.SERVER_EJECTED_AT] = wall.getEpochSecond() * 1_000_000L + wall.getNano() / 1000;
         stats[CoreStats.SERVER_EJECTS]++;
         if (Log.enabled(Log.LOG_INFO)) {
             Log.info("update pool '" + name + "' to delete server '" + s.pname + "' for next "

@@ -56,6 +56,16 @@ final class NcOptions {
     /** twemproxy4j's option: the address of the Prometheus endpoint (not a nutcracker option). */
     static final String PROMETHEUS_ADDR = "--prometheus-addr";
 
+    /**
+     * twemproxy4j's option: the per-client limit in bytes (default 64 MiB; 0 turns it off). A client whose
+     * requests awaiting a reply plus replies not yet written pass it is not read until they fall to half
+     * (backpressure); one that passes four times it while owed more than one reply is closed. See
+     * {@code Core.clientMaxPending}. Taken out before getopt, as the Prometheus options.
+     */
+    static final String CLIENT_MAX_PENDING = "--client-max-pending";
+    /** The system property the launcher hands {@link #CLIENT_MAX_PENDING} to the core through. */
+    static final String CLIENT_MAX_PENDING_PROPERTY = "twemproxy4j.clientMaxPending";
+
     /** The option that hands the command line to {@link Locate} (not a nutcracker option). */
     static final String LOCATE = "--locate";
 
@@ -83,6 +93,7 @@ final class NcOptions {
     // twemproxy4j's
     int prometheusPort; // 0: no Prometheus endpoint
     String prometheusAddr; // null: the stats address
+    long clientMaxPending = -1; // -1: not given (the core's default)
 
     /**
      * Parses {@code args} (without the program name). Returns the options, or null after printing the one-line
@@ -204,7 +215,8 @@ final class NcOptions {
                 break;
             }
             String own = a.startsWith(PROMETHEUS_PORT) ? PROMETHEUS_PORT
-                    : a.startsWith(PROMETHEUS_ADDR) ? PROMETHEUS_ADDR : null;
+                    : a.startsWith(PROMETHEUS_ADDR) ? PROMETHEUS_ADDR
+                    : a.startsWith(CLIENT_MAX_PENDING) ? CLIENT_MAX_PENDING : null;
             if (own != null && (a.length() == own.length() || a.charAt(own.length()) == '=')) {
                 String value;
                 if (a.length() > own.length()) {
@@ -217,7 +229,13 @@ final class NcOptions {
                     value = null;
                     i++;
                 }
-                if (own.equals(PROMETHEUS_PORT)) {
+                if (own.equals(CLIENT_MAX_PENDING)) {
+                    long n = parseBytes(value);
+                    if (n < 0) {
+                        return failed(err, "nutcracker: option " + CLIENT_MAX_PENDING + " requires a number");
+                    }
+                    clientMaxPending = n;
+                } else if (own.equals(PROMETHEUS_PORT)) {
                     int n = ncAtoi(value);
                     if (n < 0) {
                         return failed(err, "nutcracker: option " + PROMETHEUS_PORT + " requires a number");
@@ -343,6 +361,22 @@ final class NcOptions {
             value = value * 10 + (c - '0');
         }
         return value < 0 ? -1 : value;
+    }
+
+    /** A byte count: ASCII digits (at most 18), or -1. */
+    static long parseBytes(String s) {
+        if (s == null || s.isEmpty() || s.length() > 18) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     /** Mirrors {@code nc_valid_port()}. */

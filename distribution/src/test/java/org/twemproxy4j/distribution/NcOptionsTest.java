@@ -254,6 +254,17 @@ class NcOptionsTest {
     }
 
     @Test
+    void clientMaxPendingIsABytesCountTakenOutBeforeGetopt() {
+        assertEquals(-1, ok().clientMaxPending, "not given: the core's default");
+        assertEquals(1048576, ok("--client-max-pending=1048576", "-s", "2000").clientMaxPending);
+        assertEquals(0, ok("--client-max-pending", "0").clientMaxPending, "0 turns the limit off");
+        assertEquals("--client-max-pending", ok("-c", "--client-max-pending").confFilename);
+        assertEquals("nutcracker: option --client-max-pending requires a number\n",
+                refused("--client-max-pending=64M"));
+        assertEquals("nutcracker: option --client-max-pending requires a number\n", refused("--client-max-pending"));
+    }
+
+    @Test
     void prometheusOptionsAreCheckedLikeNutcrackersPort() {
         assertEquals("nutcracker: option --prometheus-port requires a number\n", refused("--prometheus-port=x"));
         assertEquals("nutcracker: option --prometheus-port requires a number\n", refused("--prometheus-port"));
