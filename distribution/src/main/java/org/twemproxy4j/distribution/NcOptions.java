@@ -448,5 +448,7 @@ final class NcOptions {
             + "      --prometheus-port=N: serve Prometheus metrics on http://ADDR:N/metrics (twemproxy4j;" + CRLF
             + "                           default: off)" + CRLF
             + "      --prometheus-addr=S: set the Prometheus metrics ip (twemproxy4j; default: the stats" + CRLF
-            + "                           monitoring ip)" + CRLF;
+            + "                           monitoring ip)" + CRLF
+            + "      --client-max-pending=N: stop reading a client holding N bytes of pending requests and" + CRLF
+            + "                           replies, close it at 4N (twemproxy4j; default: 67108864, 0: off)" + CRLF;
 }

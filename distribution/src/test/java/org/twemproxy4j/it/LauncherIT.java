@@ -49,7 +49,9 @@ class LauncherIT {
             + "      --prometheus-port=N: serve Prometheus metrics on http://ADDR:N/metrics (twemproxy4j;\r\n"
             + "                           default: off)\r\n"
             + "      --prometheus-addr=S: set the Prometheus metrics ip (twemproxy4j; default: the stats\r\n"
-            + "                           monitoring ip)\r\n";
+            + "                           monitoring ip)\r\n"
+            + "      --client-max-pending=N: stop reading a client holding N bytes of pending requests and\r\n"
+            + "                           replies, close it at 4N (twemproxy4j; default: 67108864, 0: off)\r\n";
 
     @TempDir
     Path dir;

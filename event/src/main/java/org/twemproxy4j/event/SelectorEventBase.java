@@ -217,6 +217,11 @@ public final class SelectorEventBase implements EventBase {
         } catch (CancelledKeyException e) {
             return;
         }
+        if (nevents == 0) {
+            // handlers run inside select(consumer, timeout): the time read before the wait may be a whole
+            // idle period old, so refresh it once per wakeup, before the first handler
+            now = clock();
+        }
         int events = 0;
         if ((ready & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT)) != 0) {
             events |= Events.READ;
