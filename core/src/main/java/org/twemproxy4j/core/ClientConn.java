@@ -8,6 +8,7 @@ import org.twemproxy4j.core.util.Log;
  * servers, and writes the replies back in the client's own order. Event-loop confined.
  */
 public final class ClientConn extends Conn {
+    private final byte[] numScratch = new byte[24]; // see numScratch()
     ServerPool pool;               // owner pool
     final MsgQueue omsgQ = new MsgQueue(false); // requests awaiting their reply (client links)
     ClientConn freeNext;
@@ -98,6 +99,15 @@ public final class ClientConn extends Conn {
 
     public void authenticated(boolean a) {
         authenticated = a;
+    }
+
+    /**
+     * A scratch array of 24 bytes (a decimal long with a type byte and CRLF) for a protocol that builds a
+     * reply or fragment header: owned by this connection, so building one allocates nothing. Valid until the
+     * next call on this connection; event-loop confined.
+     */
+    public byte[] numScratch() {
+        return numScratch;
     }
 
     /** Appends {@code data} to {@code msg} (msg_append), taking mbufs from the pool as needed. */

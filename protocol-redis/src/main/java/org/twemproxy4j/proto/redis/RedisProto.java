@@ -215,7 +215,7 @@ public final class RedisProto implements Proto {
     public void fragment(Msg r, int[] groups, int n, Msg sub, ClientConn c) {
         RedisCommand cmd = RedisCommand.of(r.type);
         int step = r.keyStep;
-        byte[] num = new byte[24];
+        byte[] num = c.numScratch();
         appendNum(sub, '*', 1 + n * step, num, c);
         appendNum(sub, '$', cmd.upper.length, num, c);
         c.append(sub, cmd.upper);
@@ -258,7 +258,7 @@ public final class RedisProto implements Proto {
     public boolean coalesce(Msg r, Msg rsp, ClientConn c) {
         RedisCommand cmd = RedisCommand.of(r.type);
         int nf = r.nfrag;
-        byte[] num = new byte[24];
+        byte[] num = c.numScratch();
         if (cmd == RedisCommand.MGET) {
             byte[][] raw = new byte[nf][];
             int[][] elems = new int[nf][];
