@@ -13,7 +13,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.twemproxy4j.core.Msg;
+import org.twemproxy4j.core.msg.Msg;
 import org.twemproxy4j.core.proto.ParseResult;
 import org.twemproxy4j.mbuf.Mbuf;
 import org.twemproxy4j.proto.memcache.MemcacheParser;

@@ -1,7 +1,7 @@
 package org.twemproxy4j.benchmarks;
 
 import java.nio.charset.StandardCharsets;
-import org.twemproxy4j.core.Msg;
+import org.twemproxy4j.core.msg.Msg;
 import org.twemproxy4j.mbuf.Mbuf;
 import org.twemproxy4j.mbuf.MbufPool;
 

@@ -1,13 +1,19 @@
 package org.twemproxy4j.core;
 
+import org.twemproxy4j.core.msg.Msg;
+import org.twemproxy4j.core.msg.MsgQueue;
+import org.twemproxy4j.core.proto.Proto;
+import org.twemproxy4j.core.proto.ProtoClient;
 import org.twemproxy4j.core.util.Log;
+import org.twemproxy4j.core.util.NcErrno;
+import org.twemproxy4j.mbuf.Mbuf;
 
 /**
  * Mirrors a client {@code struct conn} and nc_client.c / nc_request.c (req_recv_next, req_recv_done,
  * req_filter, req_forward) / nc_response.c (rsp_send_next, rsp_send_done): reads requests, forwards them to
  * servers, and writes the replies back in the client's own order. Event-loop confined.
  */
-public final class ClientConn extends Conn {
+public final class ClientConn extends Conn implements ProtoClient {
     private final byte[] numScratch = new byte[24]; // see numScratch()
     ServerPool pool;               // owner pool
     final MsgQueue omsgQ = new MsgQueue(false); // requests awaiting their reply (client links)
@@ -40,7 +46,7 @@ public final class ClientConn extends Conn {
 
     /** Stops reading this client while it owes too much (soft limit); reading resumes in {@link #sendDone}. */
     private void throttleIfOver() {
-        Context x = ctx;
+        CoreSettings x = ctx.settings;
         if (x.clientMaxPending <= 0 || throttled || eof) {
             return;
         }
@@ -48,7 +54,7 @@ public final class ClientConn extends Conn {
             throttled = true;
             recvReady = false;
             if (reg != null) {
-                x.evb.delIn(reg);
+                ctx.evb.delIn(reg);
             }
             if (Log.enabled(Log.LOG_INFO)) {
                 Log.info("c on p '" + pool.name + "' not read until it drains: " + pending + " bytes and "
@@ -59,11 +65,11 @@ public final class ClientConn extends Conn {
 
     /** Reads this client again once its pending work fell to half the limits. */
     private void unthrottleIfDrained() {
-        Context x = ctx;
+        CoreSettings x = ctx.settings;
         if (pending <= x.clientMaxPending / 2 && omsgQ.count() <= x.clientMaxOutstanding / 2) {
             throttled = false;
             if (!eof && reg != null) {
-                x.evb.addIn(reg);
+                ctx.evb.addIn(reg);
             }
         }
     }
@@ -74,7 +80,7 @@ public final class ClientConn extends Conn {
      * larger than the limit is still delivered. Returns true when the client was closed.
      */
     boolean checkHardLimit() {
-        Context x = ctx;
+        CoreSettings x = ctx.settings;
         if (x.clientHardPending <= 0 || pending <= x.clientHardPending || closed || omsgQ.count() <= 1) {
             return false;
         }
@@ -83,7 +89,7 @@ public final class ClientConn extends Conn {
                     + " requests, over the hard limit of " + x.clientHardPending + " bytes");
         }
         err = NcErrno.ENOMEM;
-        x.close(this);
+        ctx.close(this);
         return true;
     }
 
@@ -92,13 +98,19 @@ public final class ClientConn extends Conn {
         return pool;
     }
 
-    /** conn_authenticated(): true when the pool has no redis_auth or this client has authenticated. */
+    @Override
     public boolean authenticated() {
         return !pool.requireAuth || authenticated;
     }
 
+    @Override
     public void authenticated(boolean a) {
         authenticated = a;
+    }
+
+    @Override
+    public byte[] password() {
+        return pool.redisAuth;
     }
 
     /**
@@ -106,22 +118,40 @@ public final class ClientConn extends Conn {
      * reply or fragment header: owned by this connection, so building one allocates nothing. Valid until the
      * next call on this connection; event-loop confined.
      */
+    @Override
     public byte[] numScratch() {
         return numScratch;
     }
 
-    /** Appends {@code data} to {@code msg} (msg_append), taking mbufs from the pool as needed. */
+    @Override
     public void append(Msg msg, byte[] data) {
-        ctx.append(msg, data, 0, data.length);
-    }
-
-    /** Appends part of {@code data} to {@code msg}. */
-    public void append(Msg msg, byte[] data, int off, int len) {
-        ctx.append(msg, data, off, len);
+        ctx.msgPool.append(msg, data, 0, data.length);
     }
 
     @Override
-    char typeChar() {
+    public void append(Msg msg, byte[] data, int off, int len) {
+        ctx.msgPool.append(msg, data, off, len);
+    }
+
+    @Override
+    public void appendKey(Msg dst, Msg src, int i) {
+        ctx.msgPool.appendFrom(dst, src.keyMbuf[i], src.keyStart[i], src.keyLen[i]);
+    }
+
+    @Override
+    public void appendSpan(Msg dst, Mbuf m, int from, int len) {
+        ctx.msgPool.appendFrom(dst, m, from, len);
+    }
+
+    /** Mirrors the end of req_done()'s callers: the reply at the head of the out_q may be written now. */
+    void replyReady() {
+        if (Request.done(omsgQ.first())) {
+            ctx.evb.addOut(reg);
+        }
+    }
+
+    @Override
+    public char typeChar() {
         return 'c';
     }
 
@@ -143,7 +173,7 @@ public final class ClientConn extends Conn {
             if (msg != null) {
                 // eof before the whole request arrived
                 rmsg = null;
-                ctx.reqPut(msg);
+                Request.put(ctx, msg);
             }
             if (!active()) {
                 done = true;
@@ -185,7 +215,7 @@ public final class ClientConn extends Conn {
         Msg r = rmsg;
         if (r != null) {
             rmsg = null;
-            ctx.reqPut(r);
+            Request.put(ctx, r);
         }
     }
 
@@ -212,7 +242,7 @@ public final class ClientConn extends Conn {
     private boolean filter(Msg msg) {
         if (msg.empty() || (msg.noforward && msg.perr < 0)) {
             // nothing received, or a request the protocol ignores silently (redis "*0", an empty line)
-            ctx.reqPut(msg);
+            Request.put(ctx, msg);
             return true;
         }
         if (msg.quit) {
@@ -236,30 +266,40 @@ public final class ClientConn extends Conn {
         ctx.evb.addOut(reg);
     }
 
-    /** Mirrors req_forward(). */
+    /** Mirrors req_forward(), with the protocol's {@link Proto#route} choosing how the request travels. */
     private void forward(Msg msg) {
         if (!msg.noreply) {
             omsgQ.insertTail(msg);
         }
         ServerPool p = pool;
-        if (!p.update(Context.clock())) {
+        if (!p.update(ctx.now())) {
             forwardError(msg, NcErrno.ECONNREFUSED);
             return;
         }
-        if (proto.fragmentable(msg)) {
+        int nserver = p.servers.length;
+        int route = proto.route(msg, nserver);
+        if (route == Proto.ROUTE_SPLIT) {
             // as nutcracker: a multi-key command is split even when every key lives on one server, so an
             // error reply from that server becomes the coalesced "Invalid argument" as it does there
             fragment(msg);
             return;
         }
-        int idx = ctx.serverIndex(p, msg);
-        if (idx == Context.IDX_CROSS) {
+        if (route == Proto.ROUTE_ALL) {
+            fanOut(msg, 0, nserver);
+            return;
+        }
+        if (route >= 0) {
+            fanOut(msg, route < nserver ? route : nserver - 1, 1);
+            return;
+        }
+        int idx = p.index(msg);
+        if (idx == ServerPool.IDX_CROSS) {
             // keys on several servers of a command that cannot be split: answer with the protocol's error
             if (!msg.noreply) {
                 omsgQ.remove(msg);
             }
             msg.noforward = true;
-            msg.perr = org.twemproxy4j.core.proto.Proto.PERR_CROSS_SERVER;
+            msg.perr = Proto.PERR_CROSS_SERVER;
             reply(msg);
             return;
         }
@@ -274,7 +314,7 @@ public final class ClientConn extends Conn {
     private void forwardTo(Msg msg, int idx) {
         ServerPool p = pool;
         Server server = p.servers[idx];
-        ServerConn s = server.conn(ctx);
+        ServerConn s = server.conn(ctx.conns);
         int e = s.connect();
         if (e != 0) {
             s.err = e;
@@ -311,7 +351,7 @@ public final class ClientConn extends Conn {
         }
         int[] ks = ctx.keyServer;
         for (int g = 0; g < ng; g++) {
-            int idx = ctx.keyIndex(p, msg, g * step);
+            int idx = p.keyIndex(msg, g * step);
             if (idx < 0) {
                 forwardError(msg, NcErrno.ECONNREFUSED);
                 return;
@@ -324,9 +364,7 @@ public final class ClientConn extends Conn {
             msg.keyFragIdx = new int[n];
         }
         int nserver = p.servers.length;
-        if (msg.frags == null || msg.frags.length < nserver) {
-            msg.frags = new Msg[nserver];
-        }
+        fragsFor(msg, nserver);
         int[] groups = ctx.groupScratch;
         int nfrag = 0;
         for (int sidx = 0; sidx < nserver; sidx++) {
@@ -341,30 +379,53 @@ public final class ClientConn extends Conn {
             if (n == 0) {
                 continue;
             }
-            Msg sub = ctx.msgGet(this, true);
+            Msg sub = fragmentGet(msg, sidx);
             proto.fragment(msg, groups, n, sub, this);
-            sub.type = msg.type;
-            sub.fragOwner = msg;
-            sub.fragId = msg.id;
-            sub.noreply = msg.noreply;
-            sub.integer = sidx; // its server, until forwarded
             msg.frags[nfrag++] = sub;
         }
-        msg.fragId = msg.id;
-        msg.nfrag = nfrag;
-        msg.nfragDone = 0;
-        p.stats[CoreStats.FRAGMENTS] += nfrag;
-        for (int i = 0; i < nfrag; i++) {
-            Msg sub = msg.frags[i];
-            int sidx = (int) sub.integer;
-            sub.integer = 0;
-            forwardTo(sub, sidx);
+        forwardFragments(msg, nfrag);
+    }
+
+    /**
+     * {@link Proto#ROUTE_ALL} and routes to one chosen server: one fragment for each of servers
+     * {@code first .. first+n-1}, written by the protocol, coalesced like the fragments of a split.
+     */
+    private void fanOut(Msg msg, int first, int n) {
+        ServerPool p = pool;
+        int nserver = p.servers.length;
+        fragsFor(msg, nserver);
+        for (int i = 0; i < n; i++) {
+            Msg sub = fragmentGet(msg, first + i);
+            proto.fragmentTo(msg, first + i, nserver, sub, this);
+            msg.frags[i] = sub;
+        }
+        forwardFragments(msg, n);
+    }
+
+    private static void fragsFor(Msg msg, int nserver) {
+        if (msg.frags == null || msg.frags.length < nserver) {
+            msg.frags = new Msg[nserver];
         }
     }
 
-    /** Appends key entry {@code i} of {@code src} (bytes only) to {@code dst}. */
-    public void appendKey(Msg dst, Msg src, int i) {
-        ctx.appendFrom(dst, src.keyMbuf[i], src.keyStart[i], src.keyLen[i]);
+    /** A fragment of {@code msg} bound for server {@code sidx} (kept in serverIdx until it is forwarded). */
+    private Msg fragmentGet(Msg msg, int sidx) {
+        Msg sub = ctx.msgGet(this, true);
+        sub.type = msg.type;
+        sub.fragOwner = msg;
+        sub.noreply = msg.noreply;
+        sub.serverIdx = sidx;
+        return sub;
+    }
+
+    private void forwardFragments(Msg msg, int nfrag) {
+        msg.nfrag = nfrag;
+        msg.nfragDone = 0;
+        pool.stats[CoreStats.FRAGMENTS] += nfrag;
+        for (int i = 0; i < nfrag; i++) {
+            Msg sub = msg.frags[i];
+            forwardTo(sub, sub.serverIdx);
+        }
     }
 
     /** Mirrors req_forward_error(). */
@@ -373,33 +434,21 @@ public final class ClientConn extends Conn {
         msg.error = true;
         msg.err = e;
         if (msg.fragOwner != null) {
-            ctx.fragDone(msg);
+            Request.fragDone(ctx, msg);
             return;
         }
         if (msg.noreply) {
-            ctx.reqPut(msg);
+            Request.put(ctx, msg);
             return;
         }
-        if (reqDone(omsgQ.first())) {
-            ctx.evb.addOut(reg);
-        }
-    }
-
-    /** Mirrors req_done(): a fragmented request is done once all its fragments are (see Context.fragDone). */
-    static boolean reqDone(Msg msg) {
-        return msg != null && msg.done;
-    }
-
-    /** Mirrors req_error(). */
-    static boolean reqError(Msg msg) {
-        return msg.error;
+        replyReady();
     }
 
     /** Mirrors rsp_send_next(). */
     @Override
     Msg sendNext() {
         Msg pmsg = omsgQ.first();
-        if (pmsg == null || !reqDone(pmsg)) {
+        if (pmsg == null || !Request.done(pmsg)) {
             // nothing is outstanding: initiate close?
             if (pmsg == null && eof) {
                 done = true;
@@ -411,21 +460,12 @@ public final class ClientConn extends Conn {
         if (msg != null) {
             pmsg = omsgQ.next(msg.peer);
         }
-        if (pmsg == null || !reqDone(pmsg)) {
+        if (pmsg == null || !Request.done(pmsg)) {
             smsg = null;
             return null;
         }
-        if (reqError(pmsg)) {
-            msg = ctx.msgGet(this, false);
-            byte[] e = proto.errorReply(pmsg.err);
-            ctx.append(msg, e, 0, e.length);
-            Msg old = pmsg.peer;
-            if (old != null) {
-                old.peer = null;
-                ctx.rspPut(old);
-            }
-            msg.peer = pmsg;
-            pmsg.peer = msg;
+        if (Request.error(pmsg)) {
+            msg = Response.makeError(ctx, this, pmsg, proto);
             pool.stats[CoreStats.FORWARD_ERROR]++;
         } else {
             msg = pmsg.peer;
@@ -438,12 +478,10 @@ public final class ClientConn extends Conn {
     @Override
     void sendDone(Msg msg) {
         Msg pmsg = msg.peer;
-        if (ctx.statsBridge != null) {
-            ctx.statsBridge.recordLatency(pool.idx, pmsg.serverIdx, System.nanoTime() - pmsg.startNanos);
-        }
+        ctx.stats.recordLatency(pool.idx, pmsg.serverIdx, System.nanoTime() - pmsg.startNanos);
         omsgQ.remove(pmsg);
         pending -= pmsg.charged;
-        ctx.reqPut(pmsg);
+        Request.put(ctx, pmsg);
         if (throttled) {
             unthrottleIfDrained();
         }
@@ -464,14 +502,14 @@ public final class ClientConn extends Conn {
         Msg msg = rmsg;
         if (msg != null) {
             rmsg = null;
-            ctx.reqPut(msg);
+            Request.put(ctx, msg);
         }
         smsg = null;
         for (msg = omsgQ.first(); msg != null; ) {
             Msg next = omsgQ.next(msg);
             omsgQ.remove(msg);
             if (msg.done) {
-                ctx.reqPut(msg);
+                Request.put(ctx, msg);
             } else if (msg.nfrag > 0) {
                 // fragments still in flight are dropped by their servers; the others go now
                 for (int i = 0; i < msg.nfrag; i++) {
@@ -479,14 +517,14 @@ public final class ClientConn extends Conn {
                     msg.frags[i] = null;
                     f.fragOwner = null;
                     if (f.done) {
-                        ctx.reqPut(f);
+                        Request.put(ctx, f);
                     } else {
                         f.swallow = true;
                         f.owner = null;
                     }
                 }
                 msg.nfrag = 0;
-                ctx.reqPut(msg);
+                Request.put(ctx, msg);
             } else {
                 // still on a server queue: its response is dropped when it comes
                 msg.swallow = true;
@@ -497,6 +535,6 @@ public final class ClientConn extends Conn {
         pending = 0;
         throttled = false;
         closeChannel();
-        ctx.clientConnPut(this);
+        ctx.conns.putClient(this);
     }
 }

@@ -3,9 +3,12 @@ package org.twemproxy4j.core;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import org.twemproxy4j.core.msg.Msg;
+import org.twemproxy4j.core.msg.MsgOwner;
 import org.twemproxy4j.core.proto.ParseResult;
 import org.twemproxy4j.core.proto.Proto;
 import org.twemproxy4j.core.util.Log;
+import org.twemproxy4j.core.util.NcErrno;
 import org.twemproxy4j.event.EventHandler;
 import org.twemproxy4j.event.Events;
 import org.twemproxy4j.event.Registration;
@@ -39,7 +42,7 @@ import org.twemproxy4j.mbuf.Mbuf;
  * A request sits on its client's out_q (client links) and, at the same time, on one server's in_q then out_q
  * (server links); see {@link Msg}. Event-loop confined.
  */
-public abstract class Conn implements EventHandler {
+public abstract class Conn implements EventHandler, MsgOwner {
     static final int NC_OK = 0;
     static final int NC_ERROR = -1;
     static final int NC_EAGAIN = -2;
@@ -113,7 +116,8 @@ public abstract class Conn implements EventHandler {
     /** A framing error on {@code msg}: clients answer it, servers close. */
     abstract void parseError(Msg msg);
 
-    char typeChar() {
+    @Override
+    public char typeChar() {
         return 's';
     }
 
@@ -204,7 +208,7 @@ public abstract class Conn implements EventHandler {
             if (n == NC_EAGAIN && msg.empty() && rmsg == msg) {
                 // nothing came: an idle connection keeps no message nor buffer (nutcracker keeps both)
                 rmsg = null;
-                ctx.msgPut(msg);
+                ctx.msgPool.put(msg);
             }
             return n == NC_EAGAIN ? NC_OK : NC_ERROR;
         }

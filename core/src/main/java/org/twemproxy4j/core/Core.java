@@ -4,9 +4,14 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.util.Map;
+import java.util.List;
 import org.twemproxy4j.core.conf.Conf;
+import org.twemproxy4j.core.conf.ConfPool;
 import org.twemproxy4j.core.proto.Proto;
 import org.twemproxy4j.core.util.Log;
+import org.twemproxy4j.event.EventBase;
+import org.twemproxy4j.event.SelectorEventBase;
+import org.twemproxy4j.mbuf.MbufPool;
 import org.twemproxy4j.stats.Stats;
 
 /**
@@ -33,10 +38,16 @@ public class Core implements AutoCloseable {
     @Inject
     public Core(Instance instance, Conf conf, Map<String, Proto> protos, Stats stats) throws IOException {
         this.instance = instance;
-        this.ctx = new Context(conf, protos, instance.mbufChunkSize);
         this.maxTimeout = instance.statsInterval > 0 ? instance.statsInterval : -1;
-        this.statsBridge = StatsBridge.create(ctx, stats);
-        ctx.statsBridge = statsBridge;
+        ServerPool[] pools = pools(conf, protos);
+        EventBase evb = new SelectorEventBase();
+        int mbufSize = instance.mbufChunkSize;
+        int maxFree = (int) Math.max(64, Math.min(65536, (64L << 20) / mbufSize)); // keep <= ~64 MiB idle
+        MbufPool mbufPool = new MbufPool(mbufSize, maxFree);
+        this.statsBridge = new StatsBridge(pools, stats, this::currConnections, this::totalConnections, evb::wakeup);
+        this.ctx = new Context(evb, mbufPool, instance.settings, statsBridge);
+        ctx.pools = pools;
+        ctx.proxies = new ProxyConn[pools.length];
     }
 
     /** Without an injector (tests, harnesses): stats of its own, fed by the loop but served by nobody. */
@@ -44,16 +55,33 @@ public class Core implements AutoCloseable {
         this(instance, conf, protos, new Stats(StatsBridge.layout(conf), instance.hostname));
     }
 
-    /**
-     * Sets the per-client limit (twemproxy4j's {@code --client-max-pending}; default 64 MiB, or the system
-     * property {@code twemproxy4j.clientMaxPending}). A client's pending bytes are the mbufs held by its
-     * requests still owed a reply and by the replies not yet written to it. Over {@code bytes}, or with more
-     * than {@code max(64, bytes / 32768)} requests owed a reply, the client is not read (backpressure) until
-     * both fall to half. Over four times {@code bytes} while owed more than one reply, it is closed (a warning
-     * is logged, client_err counts it). {@code bytes <= 0} turns both limits off. Call before {@link #start()}.
-     */
-    public void clientMaxPending(long bytes) {
-        ctx.clientMaxPending(bytes);
+    /** The pools of {@code conf}, in order, each with its protocol. */
+    private static ServerPool[] pools(Conf conf, Map<String, Proto> protos) throws IOException {
+        List<ConfPool> cps = conf.pools();
+        ServerPool[] pools = new ServerPool[cps.size()];
+        for (int i = 0; i < pools.length; i++) {
+            ConfPool cp = cps.get(i);
+            String pname = cp.redis() ? "redis" : "memcache";
+            Proto proto = protos.get(pname);
+            if (proto == null) {
+                throw new IOException("pool '" + cp.name() + "': no " + pname + " protocol available");
+            }
+            pools[i] = new ServerPool(i, cp, proto);
+        }
+        return pools;
+    }
+
+    private long currConnections() {
+        return ctx.conns.ncurrConn + ctx.nlisteners();
+    }
+
+    private long totalConnections() {
+        return ctx.conns.ntotalConn + ctx.nlisteners();
+    }
+
+    /** The settings this core runs with. */
+    public CoreSettings settings() {
+        return ctx.settings;
     }
 
     /** The stats this core's loop feeds (thread-safe). */
@@ -91,7 +119,7 @@ public class Core implements AutoCloseable {
         }
         for (int i = 0; i < p.servers.length; i++) {
             Server s = p.servers[i];
-            ServerConn c = s.conn(ctx);
+            ServerConn c = s.conn(ctx.conns);
             int e = c.connect();
             if (e != 0) {
                 c.err = e;
@@ -158,12 +186,12 @@ public class Core implements AutoCloseable {
 
     /** Open client and server connections; loop thread only. */
     public int ncurrConn() {
-        return ctx.ncurrConn;
+        return ctx.conns.ncurrConn;
     }
 
     /** Messages handed out and not yet freed; loop thread only (leak checks in tests). */
     public int nusedMsg() {
-        return ctx.nusedMsg();
+        return ctx.msgPool.nused();
     }
 
     /** Mbufs handed out and not yet freed; loop thread only (leak checks in tests). */

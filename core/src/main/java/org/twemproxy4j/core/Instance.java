@@ -37,6 +37,7 @@ public final class Instance {
     public final int mbufChunkSize; // -m, NC_MBUF_MIN_SIZE..NC_MBUF_MAX_SIZE
     public final String hostname; // gethostname(), "unknown" when it cannot be read (stats "source")
     public final long pid; // this process
+    public final CoreSettings settings; // twemproxy4j's own options (--client-max-pending ...)
 
     public Instance(String confFilename, int logLevel, String logFilename, int statsPort, String statsAddr,
             int statsInterval, String pidFilename, int mbufChunkSize) {
@@ -46,6 +47,14 @@ public final class Instance {
 
     public Instance(String confFilename, int logLevel, String logFilename, int statsPort, String statsAddr,
             int statsInterval, String pidFilename, int mbufChunkSize, String hostname, long pid) {
+        this(confFilename, logLevel, logFilename, statsPort, statsAddr, statsInterval, pidFilename, mbufChunkSize,
+                hostname, pid, CoreSettings.defaults());
+    }
+
+    private Instance(String confFilename, int logLevel, String logFilename, int statsPort, String statsAddr,
+            int statsInterval, String pidFilename, int mbufChunkSize, String hostname, long pid,
+            CoreSettings settings) {
+        this.settings = Objects.requireNonNull(settings);
         this.confFilename = Objects.requireNonNull(confFilename);
         this.logLevel = logLevel;
         this.logFilename = logFilename;
@@ -56,6 +65,12 @@ public final class Instance {
         this.mbufChunkSize = mbufChunkSize;
         this.hostname = Objects.requireNonNull(hostname);
         this.pid = pid;
+    }
+
+    /** This instance with twemproxy4j's own options {@code s}. */
+    public Instance with(CoreSettings s) {
+        return new Instance(confFilename, logLevel, logFilename, statsPort, statsAddr, statsInterval, pidFilename,
+                mbufChunkSize, hostname, pid, s);
     }
 
     /** The defaults of nutcracker's command line. */
@@ -97,6 +112,6 @@ public final class Instance {
         return "Instance{conf=" + confFilename + ", log=" + (logFilename == null ? "stderr" : logFilename)
                 + " level " + logLevel + ", stats=" + statsAddr + ":" + statsPort + " every " + statsInterval
                 + " ms, pid file=" + (pidFilename == null ? "off" : pidFilename) + ", mbuf=" + mbufChunkSize
-                + ", host=" + hostname + ", pid=" + pid + "}";
+                + ", host=" + hostname + ", pid=" + pid + ", " + settings + "}";
     }
 }

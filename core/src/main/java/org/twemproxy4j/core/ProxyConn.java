@@ -15,6 +15,7 @@ import java.util.EnumSet;
 import java.util.Set;
 import org.twemproxy4j.core.conf.ConfListen;
 import org.twemproxy4j.core.util.Log;
+import org.twemproxy4j.core.util.NcErrno;
 import org.twemproxy4j.event.EventHandler;
 import org.twemproxy4j.event.Events;
 import org.twemproxy4j.event.Registration;
@@ -126,7 +127,7 @@ final class ProxyConn implements EventHandler {
             }
             if (reg != null) {
                 ctx.evb.delIn(reg);
-                ctx.evb.addTimer(resume, Context.clock() + ACCEPT_PAUSE_MS);
+                ctx.evb.addTimer(resume, ctx.now() + ACCEPT_PAUSE_MS);
             }
             return false;
         }
@@ -146,7 +147,7 @@ final class ProxyConn implements EventHandler {
             pool.stats[CoreStats.CLIENT_ERR]++;
             return true;
         }
-        ClientConn c = ctx.clientConnGet(pool);
+        ClientConn c = ctx.conns.getClient(pool);
         c.channel = sc;
         pool.ncConn++;
         pool.stats[CoreStats.CLIENT_CONNECTIONS]++;

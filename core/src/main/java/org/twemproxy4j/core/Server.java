@@ -73,9 +73,9 @@ public final class Server {
     }
 
     /** Mirrors server_conn(): a new connection while under the limit, else the next one round-robin. */
-    ServerConn conn(Context ctx) {
+    ServerConn conn(ConnPool pool) {
         if (nconn < owner.serverConnections) {
-            ServerConn c = ctx.serverConnGet(this);
+            ServerConn c = pool.getServer(this);
             conns[nconn++] = c;
             return c;
         }
@@ -108,8 +108,8 @@ public final class Server {
     }
 
     /** Mirrors server_failure(): counts failures toward ejection when the pool auto-ejects. */
-    void failure(Context ctx) {
-        owner.serverFailure(ctx, this);
+    void failure(long now) {
+        owner.serverFailure(this, now);
     }
 
     @Override

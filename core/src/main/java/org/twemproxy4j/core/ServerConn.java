@@ -6,7 +6,10 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import org.twemproxy4j.core.msg.Msg;
+import org.twemproxy4j.core.msg.MsgQueue;
 import org.twemproxy4j.core.util.Log;
+import org.twemproxy4j.core.util.NcErrno;
 
 /**
  * Mirrors a server {@code struct conn} and nc_server.c (server_connect, server_connected, server_close) /
@@ -103,7 +106,7 @@ public final class ServerConn extends Conn {
         ServerPool p = server.owner;
         if (p.selectReq != null) {
             Msg msg = ctx.msgGet(this, true);
-            ctx.append(msg, p.selectReq, 0, p.selectReq.length);
+            ctx.msgPool.append(msg, p.selectReq, 0, p.selectReq.length);
             msg.swallow = true;
             msg.owner = null;
             msg.flags = Context.FLAG_SELECT;
@@ -127,14 +130,14 @@ public final class ServerConn extends Conn {
     void addAuth() {
         ServerPool p = server.owner;
         Msg msg = ctx.msgGet(this, true);
-        ctx.append(msg, p.authReq, 0, p.authReq.length);
+        ctx.msgPool.append(msg, p.authReq, 0, p.authReq.length);
         msg.swallow = true;
         msg.owner = null;
         msg.flags = Context.FLAG_AUTH;
         int t = p.timeout;
         if (t > 0) {
             msg.tmoConn = this;
-            ctx.evb.addTimer(msg.tmo, Context.clock() + t);
+            ctx.evb.addTimer(msg.tmo, ctx.now() + t);
         }
         imsgQ.insertHead(msg); // the very first request of the connection
         inqStats(msg, 1);
@@ -185,7 +188,7 @@ public final class ServerConn extends Conn {
             int t = server.owner.timeout;
             if (t > 0) {
                 msg.tmoConn = this;
-                ctx.evb.addTimer(msg.tmo, Context.clock() + t);
+                ctx.evb.addTimer(msg.tmo, ctx.now() + t);
             }
         }
         imsgQ.insertTail(msg);
@@ -241,7 +244,7 @@ public final class ServerConn extends Conn {
         if (!msg.noreply) {
             enqueueOutq(msg);
         } else {
-            ctx.reqPut(msg);
+            Request.put(ctx, msg);
         }
     }
 
@@ -252,7 +255,7 @@ public final class ServerConn extends Conn {
             Msg msg = rmsg;
             if (msg != null) {
                 rmsg = null;
-                ctx.rspPut(msg);
+                Response.put(ctx, msg);
             }
             // a FIN from a server closes the connection at once, failing what is in flight
             done = true;
@@ -283,29 +286,29 @@ public final class ServerConn extends Conn {
     /** Mirrors rsp_filter(). */
     private boolean filter(Msg msg) {
         if (msg.empty()) {
-            ctx.rspPut(msg);
+            Response.put(ctx, msg);
             return true;
         }
         Msg pmsg = omsgQ.first();
         if (pmsg == null) {
             // a stray response: the stream is out of step, close (twemproxy issue #149)
-            ctx.rspPut(msg);
+            Response.put(ctx, msg);
             err = NcErrno.EINVAL;
             done = true;
             return true;
         }
         if (proto.failure(msg)) {
-            ctx.rspPut(msg);
+            Response.put(ctx, msg);
             err = NcErrno.EINVAL;
             done = true;
             return true;
         }
         if (pmsg.swallow) {
-            proto.swallowMsg(this, pmsg, msg);
+            proto.swallowMsg(server.name, pmsg, msg);
             dequeueOutq(pmsg);
             pmsg.done = true;
-            ctx.rspPut(msg);
-            ctx.reqPut(pmsg);
+            Response.put(ctx, msg);
+            Request.put(ctx, pmsg);
             return true;
         }
         return false;
@@ -326,15 +329,13 @@ public final class ServerConn extends Conn {
         if (owner != null) {
             ClientConn c = (ClientConn) owner.owner;
             c.charge(owner, ctx.footprint(msg));
-            ctx.fragDone(pmsg);
+            Request.fragDone(ctx, pmsg);
             c.checkHardLimit();
             return;
         }
         ClientConn c = (ClientConn) pmsg.owner;
         c.charge(pmsg, ctx.footprint(msg));
-        if (ClientConn.reqDone(c.omsgQ.first())) {
-            ctx.evb.addOut(c.reg);
-        }
+        c.replyReady();
         c.checkHardLimit();
     }
 
@@ -359,13 +360,13 @@ public final class ServerConn extends Conn {
         Msg msg = rmsg;
         if (msg != null) {
             rmsg = null;
-            ctx.rspPut(msg);
+            Response.put(ctx, msg);
         }
         smsg = null;
         s.removeConn(this);
-        s.failure(ctx);
+        s.failure(ctx.now());
         closeChannel();
-        ctx.serverConnPut(this);
+        ctx.conns.putServer(this);
     }
 
     private void failQueue(MsgQueue q, boolean in) {
@@ -378,18 +379,15 @@ public final class ServerConn extends Conn {
             }
             ctx.evb.delTimer(msg.tmo);
             if (msg.swallow || msg.noreply) {
-                ctx.reqPut(msg);
+                Request.put(ctx, msg);
             } else {
                 msg.done = true;
                 msg.error = true;
                 msg.err = err;
                 if (msg.fragOwner != null) {
-                    ctx.fragDone(msg);
+                    Request.fragDone(ctx, msg);
                 } else {
-                    ClientConn c = (ClientConn) msg.owner;
-                    if (ClientConn.reqDone(c.omsgQ.first())) {
-                        ctx.evb.addOut(c.reg);
-                    }
+                    ((ClientConn) msg.owner).replyReady();
                 }
             }
             msg = next;

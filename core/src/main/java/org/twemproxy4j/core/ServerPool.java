@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.twemproxy4j.core.conf.ConfPool;
 import org.twemproxy4j.core.conf.ConfServer;
+import org.twemproxy4j.core.msg.Msg;
 import org.twemproxy4j.core.proto.Proto;
 import org.twemproxy4j.core.util.Log;
 import org.twemproxy4j.hashkit.Placement;
@@ -12,9 +13,14 @@ import org.twemproxy4j.hashkit.Placement;
  * Mirrors {@code struct server_pool} (nc_server.h): one pool of the configuration, its listener, its
  * servers in nutcracker's sorted order, its key placement and its counters. Event-loop confined.
  *
- * <p>Liveness (auto_eject_hosts) keeps nutcracker's hooks: {@link #serverFailure} and {@link #update}.
+ * <p>Liveness (auto_eject_hosts) keeps nutcracker's hooks: {@link #serverFailure} and {@link #update}. Where a
+ * request goes is {@link #index(Msg)} (server_pool_idx).
  */
 public final class ServerPool {
+    static final int IDX_CROSS = -2;             // keys of one request map to several servers
+    private static final int KEY_SCRATCH = 16 * 1024;
+    private static final byte[] PLACEHOLDER = {'p', 'l', 'a', 'c', 'e', 'h', 'o', 'l', 'd', 'e', 'r'};
+
     final int idx;                 // pool index
     final ConfPool conf;
     final String name;
@@ -37,6 +43,7 @@ public final class ServerPool {
     final boolean tcpkeepalive;
     ProxyConn proxy;               // listener
     int ncConn;                    // client connections
+    private byte[] keyScratch = new byte[KEY_SCRATCH]; // a key copied out of its mbufs for hashing
 
     /** Counters indexed by StatsPoolField.ordinal() (see {@link CoreStats}). */
     public final long[] stats = new long[CoreStats.NPOOL];
@@ -142,8 +149,8 @@ public final class ServerPool {
         placement.update(live);
     }
 
-    /** Mirrors server_failure(). */
-    void serverFailure(Context ctx, Server s) {
+    /** Mirrors server_failure(); {@code now} is the loop clock. */
+    void serverFailure(Server s, long now) {
         if (!autoEjectHosts) {
             return;
         }
@@ -151,7 +158,6 @@ public final class ServerPool {
         if (s.failureCount < serverFailureLimit) {
             return;
         }
-        long now = Context.clock();
         s.failureCount = 0;
         s.nextRetry = now + serverRetryTimeout;
         java.time.Instant wall = java.time.Instant.now(); // usec since the epoch, as nc_usec_now()
@@ -167,11 +173,48 @@ public final class ServerPool {
         }
     }
 
-    /** Mirrors server_pool_idx(): the server index for a key, or -1 when none is live. */
+    /** Mirrors server_pool_idx() for one key: the server index, or -1 when none is live. */
     int index(byte[] key, int len) {
         if (servers.length == 1) {
             return 0;
         }
         return placement.serverIndex(key, 0, len);
+    }
+
+    /**
+     * Mirrors server_pool_idx() for a request: the server of its first key; {@link #IDX_CROSS} when another of
+     * its keys maps elsewhere; -1 when no server is live. A keyless request goes where the key "placeholder"
+     * goes, as in nutcracker.
+     */
+    int index(Msg msg) {
+        int n = msg.nkeys;
+        if (servers.length == 1) {
+            return 0;
+        }
+        if (n == 0) {
+            return index(PLACEHOLDER, PLACEHOLDER.length);
+        }
+        int step = msg.keyStep;
+        int idx = keyIndex(msg, 0);
+        for (int i = step; i < n; i += step) {
+            if (keyIndex(msg, i) != idx) {
+                return IDX_CROSS;
+            }
+        }
+        return idx;
+    }
+
+    /** The server index of key entry {@code i} of {@code msg}. */
+    int keyIndex(Msg msg, int i) {
+        if (servers.length == 1) {
+            return 0;
+        }
+        int len = msg.keyLen[i];
+        byte[] k = keyScratch;
+        if (len > k.length) {
+            k = new byte[len]; // an unusually long key: not kept
+        }
+        msg.copyKey(i, k);
+        return index(k, len);
     }
 }

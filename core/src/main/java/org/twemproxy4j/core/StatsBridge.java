@@ -27,14 +27,14 @@ import org.twemproxy4j.stats.StatsSnapshot;
  * conn_ncurr_conn() do: clients and server connections, plus the pools' listeners (the stats listener is not
  * counted).
  *
- * <p>What the core does with it: {@code Core} builds it with {@code StatsBridge.create(ctx, stats)} (the
- * {@link Stats} injected, bound by the launcher) and keeps it in {@code ctx.statsBridge}; {@code runOnce} calls
+ * <p>What the core does with it: {@code Core} builds it over its pools with the {@link Stats} injected (bound by the
+ * launcher) and hands it to its {@code Context} as the {@link StatsSink}; {@code runOnce} calls
  * {@link #onLoop()} after each turn; {@code Context.msgGet} stamps a request's {@code startNanos}, {@code forwardTo}
- * its {@code serverIdx}, and {@code ClientConn.sendDone} calls {@link #recordLatency}.
+ * its {@code serverIdx}, and {@code ClientConn.sendDone} calls {@link #recordLatency} through {@link StatsSink}.
  *
  * <p>Event-loop confined, except the constructors and {@link #stats()}.
  */
-public final class StatsBridge {
+public final class StatsBridge implements StatsSink {
     private final ServerPool[] pools;
     private final Stats stats;
     private final LongSupplier currConnections;
@@ -65,28 +65,6 @@ public final class StatsBridge {
             }
         }
         stats.setLoopWaker(loopWaker);
-    }
-
-    /** The bridge of a core's context: its pools, its connection counts, its selector's wakeup. */
-    static StatsBridge create(Context ctx, Stats stats) {
-        return new StatsBridge(ctx.pools, stats, () -> ctx.ncurrConn + listeners(ctx),
-                () -> ctx.ntotalConn + listeners(ctx), ctx.evb::wakeup);
-    }
-
-    /** A new {@link Stats} for {@code ctx}'s pools, published under {@code source} (the host name). */
-    static StatsBridge create(Context ctx, String source) {
-        return create(ctx, new Stats(layout(ctx.pools), source));
-    }
-
-    private static int listeners(Context ctx) {
-        int n = 0;
-        ProxyConn[] ps = ctx.proxies;
-        for (int i = 0; i < ps.length; i++) {
-            if (ps[i] != null) {
-                n++;
-            }
-        }
-        return n;
     }
 
     /** The stats layout of a configuration: its pools and their servers' node names, in nutcracker's order. */
@@ -173,6 +151,7 @@ public final class StatsBridge {
      * {@code poolIdx}, and in server {@code serverIdx} when one server answered it (-1 otherwise: a
      * fragmented request, or an error reply no server produced). Allocation-free.
      */
+    @Override
     public void recordLatency(int poolIdx, int serverIdx, long nanos) {
         long micros = nanos / 1000L;
         LatencyHistogram.record(poolLatency[poolIdx], micros);

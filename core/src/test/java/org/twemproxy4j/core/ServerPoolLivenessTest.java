@@ -6,15 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.twemproxy4j.core.conf.Conf;
 import org.twemproxy4j.core.proto.Proto;
 
 /** server_failure / server_ok / server_pool_update, as nc_server.c counts, ejects and re-admits. */
 class ServerPoolLivenessTest {
-    private Context ctx;
+    /** The loop clock's unit: monotonic milliseconds. */
+    private static long clock() {
+        return System.nanoTime() / 1_000_000L;
+    }
 
     private ServerPool pool(boolean autoEject, int nserver) throws Exception {
         StringBuilder y = new StringBuilder("p:\n  listen: 127.0.0.1:22121\n  redis: true\n  hash: md5\n"
@@ -25,16 +26,7 @@ class ServerPoolLivenessTest {
         }
         Proto proto = mock(Proto.class);
         when(proto.name()).thenReturn("redis");
-        ctx = new Context(Conf.parse(y.toString(), "t.yml"), Map.of("redis", proto), 16384);
-        return ctx.pools[0];
-    }
-
-    @AfterEach
-    void close() {
-        if (ctx != null) {
-            ctx.evb.close();
-            ctx.mbufPool.close();
-        }
+        return new ServerPool(0, Conf.parse(y.toString(), "t.yml").pools().get(0), proto);
     }
 
     private static int liveIndex(ServerPool p, String key) {
@@ -46,15 +38,15 @@ class ServerPoolLivenessTest {
     void theFailureLimitEjectsAndTheRetryTimeReadmits() throws Exception {
         ServerPool p = pool(true, 2);
         Server s = p.servers[1];
-        p.serverFailure(ctx, s);
+        p.serverFailure(s, clock());
         assertEquals(2, p.nlive, "one failure is below the limit");
         assertEquals(1, s.failureCount);
-        long before = Context.clock();
-        p.serverFailure(ctx, s);
+        long before = clock();
+        p.serverFailure(s, clock());
         assertEquals(1, p.nlive, "ejected at the limit");
         assertEquals(0, s.failureCount, "the count restarts");
         assertEquals(1, p.stats[CoreStats.SERVER_EJECTS]);
-        assertTrue(s.nextRetry >= before + 1000 && s.nextRetry <= Context.clock() + 1000);
+        assertTrue(s.nextRetry >= before + 1000 && s.nextRetry <= clock() + 1000);
         long usec = s.stats[CoreStats.SERVER_EJECTED_AT];
         assertTrue(Math.abs(usec / 1000 - System.currentTimeMillis()) < 60_000, "usec since the epoch: " + usec);
         for (int i = 0; i < 50; i++) {
@@ -75,9 +67,9 @@ class ServerPoolLivenessTest {
     void aGoodResponseResetsTheCount() throws Exception {
         ServerPool p = pool(true, 2);
         Server s = p.servers[0];
-        p.serverFailure(ctx, s);
+        p.serverFailure(s, clock());
         s.ok();
-        p.serverFailure(ctx, s);
+        p.serverFailure(s, clock());
         assertEquals(2, p.nlive, "failures must be consecutive");
     }
 
@@ -86,15 +78,14 @@ class ServerPoolLivenessTest {
         for (int n = 1; n <= 2; n++) {
             ServerPool p = pool(true, n);
             for (int i = 0; i < n; i++) {
-                p.serverFailure(ctx, p.servers[i]);
-                p.serverFailure(ctx, p.servers[i]);
+                p.serverFailure(p.servers[i], clock());
+                p.serverFailure(p.servers[i], clock());
             }
             assertEquals(0, p.nlive);
             long retry = p.servers[0].nextRetry;
-            assertFalse(p.update(Context.clock()), n + " server(s): refused");
+            assertFalse(p.update(clock()), n + " server(s): refused");
             assertFalse(p.update(retry), "refused up to the retry time");
             assertTrue(p.update(retry + 1 + (n == 2 ? 10 : 0)), "then re-admitted");
-            close();
         }
     }
 
@@ -102,10 +93,10 @@ class ServerPoolLivenessTest {
     void withoutAutoEjectNothingMoves() throws Exception {
         ServerPool p = pool(false, 2);
         for (int i = 0; i < 10; i++) {
-            p.serverFailure(ctx, p.servers[1]);
+            p.serverFailure(p.servers[1], clock());
         }
         assertEquals(2, p.nlive);
         assertEquals(0, p.stats[CoreStats.SERVER_EJECTS]);
-        assertTrue(p.update(Context.clock()));
+        assertTrue(p.update(clock()));
     }
 }

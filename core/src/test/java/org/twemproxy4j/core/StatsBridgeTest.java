@@ -145,27 +145,27 @@ class StatsBridgeTest {
         assertEquals(1000, bridge.poolLatency(0)[LatencyHistogram.COUNT]);
     }
 
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     @Test
-    void contextConnectionsCountTheListenersAsNutcrackerDoes() throws Exception {
-        Conf conf = Conf.parse(YAML, "t.yml");
+    void coreConnectionsCountTheListenersAsNutcrackerDoes() throws Exception {
+        Conf conf = Conf.parse(YAML.replace("127.0.0.1:22121", "127.0.0.1:" + freePort())
+                .replace("127.0.0.1:22122", "127.0.0.1:" + freePort()), "t.yml");
         Proto proto = proto();
-        Context ctx = new Context(conf, Map.of("redis", proto, "memcache", proto), 16384);
-        try {
-            StatsBridge bridge = StatsBridge.create(ctx, "h");
-            ctx.proxies[0] = new ProxyConn(ctx, ctx.pools[0]);
-            ctx.proxies[1] = new ProxyConn(ctx, ctx.pools[1]);
-            ctx.ncurrConn = 3;
-            ctx.ntotalConn = 20;
-            Stats stats = bridge.stats();
+        Instance inst = new Instance("t.yml", 5, null, 22222, "127.0.0.1", 0, null, 16384, "h", 1);
+        try (Core core = new Core(inst, conf, Map.of("redis", proto, "memcache", proto))) {
+            core.start();
+            Stats stats = core.stats();
             stats.request();
-            bridge.onLoop();
+            core.runOnce(0);
             stats.collect();
-            assertEquals(5, stats.view().currConnections());
-            assertEquals(22, stats.view().totalConnections());
+            assertEquals(2, stats.view().currConnections(), "two listeners, no client yet");
+            assertEquals(2, stats.view().totalConnections());
             assertEquals("zeta", stats.layout().pool(0));
-        } finally {
-            ctx.evb.close();
-            ctx.mbufPool.close();
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import org.twemproxy4j.core.CoreSettings;
 import org.twemproxy4j.core.Instance;
 
 /**
@@ -60,10 +61,10 @@ final class NcOptions {
      * twemproxy4j's option: the per-client limit in bytes (default 64 MiB; 0 turns it off). A client whose
      * requests awaiting a reply plus replies not yet written pass it is not read until they fall to half
      * (backpressure); one that passes four times it while owed more than one reply is closed. See
-     * {@code Core.clientMaxPending}. Taken out before getopt, as the Prometheus options.
+     * {@code CoreSettings}. Taken out before getopt, as the Prometheus options.
      */
     static final String CLIENT_MAX_PENDING = "--client-max-pending";
-    /** The system property the launcher hands {@link #CLIENT_MAX_PENDING} to the core through. */
+    /** The system property that gives {@link #CLIENT_MAX_PENDING} a default when the option is not given. */
     static final String CLIENT_MAX_PENDING_PROPERTY = "twemproxy4j.clientMaxPending";
 
     /** The option that hands the command line to {@link Locate} (not a nutcracker option). */
@@ -399,8 +400,10 @@ final class NcOptions {
 
     /** The options as the process's {@link Instance}. */
     Instance toInstance() {
+        long limit = clientMaxPending >= 0 ? clientMaxPending
+                : Long.getLong(CLIENT_MAX_PENDING_PROPERTY, CoreSettings.CLIENT_MAX_PENDING);
         return new Instance(confFilename, logLevel, logFilename, statsPort, statsAddr, statsInterval, pidFilename,
-                mbufChunkSize);
+                mbufChunkSize).with(CoreSettings.clientMaxPending(limit));
     }
 
     /**

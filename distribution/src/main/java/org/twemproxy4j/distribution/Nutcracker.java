@@ -250,10 +250,6 @@ public final class Nutcracker {
             return Daemon.spawn(mainClass, o.args, o.logFilename, err);
         }
         Instance instance = o.toInstance();
-        if (o.clientMaxPending >= 0) {
-            // read by the core when it is built (Core.clientMaxPending)
-            System.setProperty(NcOptions.CLIENT_MAX_PENDING_PROPERTY, Long.toString(o.clientMaxPending));
-        }
         Signals signals = Signals.install(this::requestStop);
         boolean pidfile = false;
         Service s = null;

@@ -3,6 +3,7 @@ package org.twemproxy4j.it;
 import java.io.Closeable;
 import java.util.Map;
 import org.twemproxy4j.core.Core;
+import org.twemproxy4j.core.CoreSettings;
 import org.twemproxy4j.core.Instance;
 import org.twemproxy4j.core.conf.Conf;
 import org.twemproxy4j.proto.redis.RedisProto;
@@ -13,8 +14,12 @@ final class InProcessProxy implements Closeable {
     private final Thread loop;
 
     InProcessProxy(String yaml, int mbufSize) throws Exception {
+        this(yaml, mbufSize, CoreSettings.defaults());
+    }
+
+    InProcessProxy(String yaml, int mbufSize, CoreSettings settings) throws Exception {
         Conf conf = Conf.parse(yaml, "it.yml");
-        Instance inst = new Instance("it.yml", 4, null, 22222, "0.0.0.0", 30000, null, mbufSize);
+        Instance inst = new Instance("it.yml", 4, null, 22222, "0.0.0.0", 30000, null, mbufSize).with(settings);
         core = new Core(inst, conf, Map.of("redis", new RedisProto()));
         core.start();
         loop = new Thread(core::loop, "twemproxy4j-core");

@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.twemproxy4j.it.fixture.Ports;
 import org.twemproxy4j.it.fixture.RedisServer;
+import org.twemproxy4j.core.CoreSettings;
 import org.twemproxy4j.it.fixture.Resp;
 import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
 import org.twemproxy4j.stats.StatsPoolField;
@@ -28,18 +29,12 @@ import org.twemproxy4j.stats.StatsPoolField;
  * past the hard limit is closed. Runs the core in this JVM to count its buffers.
  */
 class SlowClientIT {
-    private static final String PROPERTY = "twemproxy4j.clientMaxPending";
     private static final int MBUF = 16384;
 
     private static InProcessProxy proxy(int listen, RedisServer redis, long limit) throws Exception {
         String yaml = "p:\n  listen: 127.0.0.1:" + listen + "\n  redis: true\n  timeout: 20000\n  servers:\n"
                 + "   - 127.0.0.1:" + redis.port() + ":1\n";
-        System.setProperty(PROPERTY, Long.toString(limit));
-        try {
-            return new InProcessProxy(yaml, MBUF);
-        } finally {
-            System.clearProperty(PROPERTY);
-        }
+        return new InProcessProxy(yaml, MBUF, CoreSettings.clientMaxPending(limit));
     }
 
     private static Socket connect(int port, int rcvbuf) throws IOException {

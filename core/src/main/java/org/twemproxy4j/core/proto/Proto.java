@@ -1,8 +1,6 @@
 package org.twemproxy4j.core.proto;
 
-import org.twemproxy4j.core.ClientConn;
-import org.twemproxy4j.core.Msg;
-import org.twemproxy4j.core.ServerConn;
+import org.twemproxy4j.core.msg.Msg;
 
 /**
  * Mirrors the per-protocol function table that nc_message.c wires into every {@code struct msg}
@@ -10,15 +8,25 @@ import org.twemproxy4j.core.ServerConn;
  * Each protocol module (redis, memcache) provides one stateless implementation and registers it in the
  * core's {@code MapBinder<String, Proto>} under {@link #name()}.
  *
+ * <p>A protocol sees messages ({@link Msg}) and the client through {@link ProtoClient}, never the core's
+ * connections, pools or loop: this package and {@code core.msg} depend on nothing above them.
+ *
  * <p>Implementations must be stateless or immutable: one instance serves every core (loop thread) of the
  * process; all per-message state lives in {@link Msg}.
  */
 public interface Proto {
     /**
-     * {@link Msg#perr} set by the core on a multi-key request whose keys live on several servers while
-     * fragmentation is not available: {@link #reply} answers it with an error.
+     * {@link Msg#perr} set by the core on a request whose keys live on several servers while the command can be
+     * neither split nor sent to one server: {@link #reply} answers it with an error.
      */
     int PERR_CROSS_SERVER = 1000;
+
+    /** {@link #route}: by the request's keys (server_pool_idx); keys on several servers get PERR_CROSS_SERVER. */
+    int ROUTE_KEYS = -1;
+    /** {@link #route}: split by key group into one fragment per server holding some (redis_fragment). */
+    int ROUTE_SPLIT = -2;
+    /** {@link #route}: one fragment for every server of the pool, each written by {@link #fragmentTo}. */
+    int ROUTE_ALL = -3;
 
     /** The protocol's name in the plugin map: {@code "redis"} or {@code "memcache"}. */
     String name();
@@ -37,10 +45,9 @@ public interface Proto {
 
     /**
      * Writes the proxy's own reply to request {@code req} into {@code rsp} (req_make_reply + msg->reply):
-     * local commands, error replies for commands the proxy rejects, authentication. {@code c} is the client.
-     * Appends with {@code ctx} helpers of {@link ClientConn#append(Msg, byte[])}.
+     * local commands, error replies for commands the proxy rejects, authentication.
      */
-    void reply(Msg req, Msg rsp, ClientConn c);
+    void reply(Msg req, Msg rsp, ProtoClient c);
 
     /** The reply a client gets when its request failed with {@code errno} (msg_get_error), e.g. "-ERR ...". */
     byte[] errorReply(int errno);
@@ -54,31 +61,44 @@ public interface Proto {
     /** The request sent first on each new server connection for {@code db} > 0 (post_connect), or null. */
     byte[] selectRequest(int db);
 
-    /** Sees the response of a swallowed request before it is dropped (swallow_msg): e.g. logs a failed SELECT. */
-    void swallowMsg(ServerConn conn, Msg pmsg, Msg rsp);
+    /**
+     * Sees the response of a swallowed request (AUTH, SELECT) of server {@code server} before it is dropped
+     * (swallow_msg): e.g. logs a failure.
+     */
+    void swallowMsg(String server, Msg pmsg, Msg rsp);
 
     /**
-     * True when {@code r}, a forwardable request whose keys map to several servers, can be split into one
-     * request per server (redis: MGET DEL UNLINK TOUCH EXISTS MSET). Otherwise the client gets an error.
+     * Where a parsed, forwardable request goes in a pool of {@code nserver} servers: {@link #ROUTE_KEYS}
+     * (nutcracker's only way), {@link #ROUTE_SPLIT}, {@link #ROUTE_ALL}, or a server index {@code >= 0} (one
+     * fragment to that server, written by {@link #fragmentTo}; e.g. a SCAN whose cursor names its server).
+     * Every route but ROUTE_KEYS answers the client with {@link #coalesce}.
      */
-    default boolean fragmentable(Msg r) {
-        return false;
+    default int route(Msg r, int nserver) {
+        return ROUTE_KEYS;
     }
 
     /**
-     * Mirrors redis_fragment_argx(): writes into {@code sub} the request that carries key groups
-     * {@code groups[0..n)} of {@code r} (a group is one key, or one key and its value for MSET).
+     * Mirrors redis_fragment_argx(), for {@link #ROUTE_SPLIT}: writes into {@code sub} the request that carries
+     * key groups {@code groups[0..n)} of {@code r} (a group is one key, or one key and its value for MSET).
      */
-    default void fragment(Msg r, int[] groups, int n, Msg sub, ClientConn c) {
-        throw new UnsupportedOperationException(name() + " does not fragment");
+    default void fragment(Msg r, int[] groups, int n, Msg sub, ProtoClient c) {
+        throw new UnsupportedOperationException(name() + " does not split requests");
     }
 
     /**
-     * Mirrors the post-coalesce handlers: merges the responses of {@code r.frags} into {@code rsp}, the one
-     * reply the client sees. Returns false when a fragment's reply has an unexpected type (the client then
-     * gets the EINVAL error reply).
+     * For {@link #ROUTE_ALL} and a routed server index: writes into {@code sub} the request that server
+     * {@code server} of {@code nserver} gets for {@code r}.
      */
-    default boolean coalesce(Msg r, Msg rsp, ClientConn c) {
+    default void fragmentTo(Msg r, int server, int nserver, Msg sub, ProtoClient c) {
+        throw new UnsupportedOperationException(name() + " does not fan requests out");
+    }
+
+    /**
+     * Mirrors the post-coalesce handlers: merges the responses of {@code r.frags[0..r.nfrag)} (each fragment's
+     * reply is its {@code peer}, its server {@code serverIdx}) into {@code rsp}, the one reply the client sees.
+     * Returns false when a fragment's reply has an unexpected type (the client then gets the EINVAL error reply).
+     */
+    default boolean coalesce(Msg r, Msg rsp, ProtoClient c) {
         return false;
     }
 }

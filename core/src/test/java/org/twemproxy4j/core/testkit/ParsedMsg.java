@@ -3,7 +3,7 @@ package org.twemproxy4j.core.testkit;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.twemproxy4j.core.Msg;
+import org.twemproxy4j.core.msg.Msg;
 
 /**
  * What a {@link MsgFeeder} remembers of one parsed message: the parse result and the protocol-neutral fields

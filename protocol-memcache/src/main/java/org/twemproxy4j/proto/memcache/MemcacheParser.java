@@ -2,7 +2,7 @@ package org.twemproxy4j.proto.memcache;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ByteProcessor;
-import org.twemproxy4j.core.Msg;
+import org.twemproxy4j.core.msg.Msg;
 import org.twemproxy4j.core.proto.ParseResult;
 import org.twemproxy4j.mbuf.Mbuf;
 

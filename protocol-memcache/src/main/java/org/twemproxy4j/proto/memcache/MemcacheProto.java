@@ -1,10 +1,9 @@
 package org.twemproxy4j.proto.memcache;
 
 import java.nio.charset.StandardCharsets;
-import org.twemproxy4j.core.ClientConn;
-import org.twemproxy4j.core.Msg;
-import org.twemproxy4j.core.NcErrno;
-import org.twemproxy4j.core.ServerConn;
+import org.twemproxy4j.core.proto.ProtoClient;
+import org.twemproxy4j.core.msg.Msg;
+import org.twemproxy4j.core.util.NcErrno;
 import org.twemproxy4j.core.proto.Proto;
 
 /**
@@ -93,12 +92,12 @@ public final class MemcacheProto implements Proto {
 
     /** Mirrors memcache_swallow_msg(): nothing to look at. */
     @Override
-    public void swallowMsg(ServerConn conn, Msg pmsg, Msg rsp) {
+    public void swallowMsg(String server, Msg pmsg, Msg rsp) {
     }
 
     /** The replies the proxy makes itself: memcached's own reply to a request it would refuse. */
     @Override
-    public void reply(Msg req, Msg rsp, ClientConn c) {
+    public void reply(Msg req, Msg rsp, ProtoClient c) {
         switch (req.perr) {
             case MemcacheParser.PERR_ERROR:
                 c.append(rsp, RSP_ERROR);
@@ -127,10 +126,10 @@ public final class MemcacheProto implements Proto {
         }
     }
 
-    /** Mirrors memcache_should_fragment(): a get/gets with more than one key. */
+    /** Mirrors memcache_should_fragment(): a get/gets with more than one key is split. */
     @Override
-    public boolean fragmentable(Msg r) {
-        return MemcacheParser.retrieval(r.type) && r.nkeys > 1;
+    public int route(Msg r, int nserver) {
+        return MemcacheParser.retrieval(r.type) && r.nkeys > 1 ? ROUTE_SPLIT : ROUTE_KEYS;
     }
 
     /**
@@ -138,7 +137,7 @@ public final class MemcacheProto implements Proto {
      * space after every key) carrying key groups {@code groups[0..n)} of {@code r}.
      */
     @Override
-    public void fragment(Msg r, int[] groups, int n, Msg sub, ClientConn c) {
+    public void fragment(Msg r, int[] groups, int n, Msg sub, ProtoClient c) {
         c.append(sub, r.type == MemcacheParser.REQ_GETS ? GETS : GET);
         int step = r.keyStep;
         for (int i = 0; i < n; i++) {
@@ -156,7 +155,7 @@ public final class MemcacheProto implements Proto {
      * pulls them), and one END closes the reply.
      */
     @Override
-    public boolean coalesce(Msg r, Msg rsp, ClientConn c) {
+    public boolean coalesce(Msg r, Msg rsp, ProtoClient c) {
         Msg[] frags = r.frags;
         for (int i = 0; i < r.nfrag; i++) {
             Msg f = frags[i].peer;

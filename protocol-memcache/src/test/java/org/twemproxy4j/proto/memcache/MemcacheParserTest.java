@@ -323,7 +323,7 @@ class MemcacheParserTest {
         byte[] data = ascii(sb.toString());
         for (int step : new int[] {1, 13, 512, 100000}) {
             ParserDriver d = new ParserDriver(MbufPool.MBUF_MIN_SIZE, false);
-            org.twemproxy4j.core.Msg m = feedOne(d, data, step);
+            org.twemproxy4j.core.msg.Msg m = feedOne(d, data, step);
             assertEquals(blocks.size(), m.nkeys);
             for (int i = 0; i < m.nkeys; i++) {
                 byte[] k = new byte[m.keyLen[i]];
@@ -336,8 +336,8 @@ class MemcacheParserTest {
     }
 
     /** Parses one whole response without splitting it off, keeping its mbufs for inspection. */
-    private static org.twemproxy4j.core.Msg feedOne(ParserDriver d, byte[] data, int step) {
-        org.twemproxy4j.core.Msg msg = new org.twemproxy4j.core.Msg(false);
+    private static org.twemproxy4j.core.msg.Msg feedOne(ParserDriver d, byte[] data, int step) {
+        org.twemproxy4j.core.msg.Msg msg = new org.twemproxy4j.core.msg.Msg(false);
         int off = 0;
         while (off < data.length) {
             org.twemproxy4j.mbuf.Mbuf mbuf = msg.mhdr.last();

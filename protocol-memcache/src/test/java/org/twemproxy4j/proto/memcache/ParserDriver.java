@@ -3,7 +3,7 @@ package org.twemproxy4j.proto.memcache;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
-import org.twemproxy4j.core.Msg;
+import org.twemproxy4j.core.msg.Msg;
 import org.twemproxy4j.core.proto.ParseResult;
 import org.twemproxy4j.core.testkit.MsgFeeder;
 import org.twemproxy4j.core.testkit.ParsedMsg;

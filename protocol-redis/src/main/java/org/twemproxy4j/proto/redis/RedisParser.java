@@ -1,7 +1,7 @@
 package org.twemproxy4j.proto.redis;
 
 import io.netty.buffer.ByteBuf;
-import org.twemproxy4j.core.Msg;
+import org.twemproxy4j.core.msg.Msg;
 import org.twemproxy4j.core.proto.ParseResult;
 import org.twemproxy4j.mbuf.Mbuf;
 

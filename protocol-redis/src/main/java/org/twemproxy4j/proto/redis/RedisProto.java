@@ -2,10 +2,9 @@ package org.twemproxy4j.proto.redis;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import org.twemproxy4j.core.ClientConn;
-import org.twemproxy4j.core.Msg;
-import org.twemproxy4j.core.NcErrno;
-import org.twemproxy4j.core.ServerConn;
+import org.twemproxy4j.core.proto.ProtoClient;
+import org.twemproxy4j.core.msg.Msg;
+import org.twemproxy4j.core.util.NcErrno;
 import org.twemproxy4j.core.proto.Proto;
 import org.twemproxy4j.core.util.Log;
 import org.twemproxy4j.mbuf.Mbuf;
@@ -123,17 +122,17 @@ public final class RedisProto implements Proto {
 
     /** Mirrors redis_swallow_msg(): a failed SELECT is logged. */
     @Override
-    public void swallowMsg(ServerConn conn, Msg pmsg, Msg rsp) {
+    public void swallowMsg(String server, Msg pmsg, Msg rsp) {
         if (rsp.type == RedisParser.RSP_ERROR && Log.enabled(Log.LOG_WARN)) {
             byte[] all = bytes(rsp);
             String text = new String(all, StandardCharsets.ISO_8859_1).trim();
-            Log.warn("swallowed request to '" + conn.server().name() + "' failed: " + text);
+            Log.warn("swallowed request to '" + server + "' failed: " + text);
         }
     }
 
     /** Mirrors redis_reply() and req_make_reply(): the replies the proxy makes itself. */
     @Override
-    public void reply(Msg req, Msg rsp, ClientConn c) {
+    public void reply(Msg req, Msg rsp, ProtoClient c) {
         int perr = req.perr;
         if (perr > 0 && perr <= RedisParser.PERR_FRAMING_MAX) {
             c.append(rsp, ascii("-ERR Protocol error: " + framingText(req) + "\r\n"));
@@ -203,16 +202,17 @@ public final class RedisProto implements Proto {
         c.append(rsp, RSP_AUTH_REQUIRED);
     }
 
+    /** Mirrors redis_fragment(): a multi-key MGET/DEL/UNLINK/TOUCH/EXISTS/MSET with several keys is split. */
     @Override
-    public boolean fragmentable(Msg r) {
+    public int route(Msg r, int nserver) {
         RedisCommand c = RedisCommand.of(r.type);
         return c != null && (c.kind == RedisCommand.Kind.ARGX || c.kind == RedisCommand.Kind.ARGKVX)
-                && r.nkeyGroups() > 1;
+                && r.nkeyGroups() > 1 ? ROUTE_SPLIT : ROUTE_KEYS;
     }
 
     /** Mirrors redis_fragment_argx(): {@code *argc $len NAME} then the groups' keys (and values). */
     @Override
-    public void fragment(Msg r, int[] groups, int n, Msg sub, ClientConn c) {
+    public void fragment(Msg r, int[] groups, int n, Msg sub, ProtoClient c) {
         RedisCommand cmd = RedisCommand.of(r.type);
         int step = r.keyStep;
         byte[] num = c.numScratch();
@@ -233,7 +233,7 @@ public final class RedisProto implements Proto {
     private static final byte[] CRLF = {'\r', '\n'};
 
     /** Appends {@code prefix n \r\n} without building a String. */
-    private static void appendNum(Msg m, char prefix, long n, byte[] num, ClientConn c) {
+    private static void appendNum(Msg m, char prefix, long n, byte[] num, ProtoClient c) {
         int i = num.length;
         num[--i] = '\n';
         num[--i] = '\r';
@@ -255,7 +255,7 @@ public final class RedisProto implements Proto {
      * MSET one +OK. A fragment reply of another type makes the whole reply an error.
      */
     @Override
-    public boolean coalesce(Msg r, Msg rsp, ClientConn c) {
+    public boolean coalesce(Msg r, Msg rsp, ProtoClient c) {
         RedisCommand cmd = RedisCommand.of(r.type);
         int nf = r.nfrag;
         byte[] num = c.numScratch();
@@ -362,8 +362,8 @@ public final class RedisProto implements Proto {
     }
 
     /** Mirrors redis_handle_auth_req(). */
-    private static void auth(Msg req, Msg rsp, ClientConn c) {
-        byte[] want = c.pool().redisAuth();
+    private static void auth(Msg req, Msg rsp, ProtoClient c) {
+        byte[] want = c.password();
         if (want == null) {
             c.append(rsp, RSP_NO_PASSWORD);
             return;

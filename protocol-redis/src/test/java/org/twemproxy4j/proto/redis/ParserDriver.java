@@ -1,7 +1,7 @@
 package org.twemproxy4j.proto.redis;
 
 import java.nio.charset.StandardCharsets;
-import org.twemproxy4j.core.Msg;
+import org.twemproxy4j.core.msg.Msg;
 import org.twemproxy4j.core.testkit.MsgFeeder;
 import org.twemproxy4j.core.testkit.ParsedMsg;
 

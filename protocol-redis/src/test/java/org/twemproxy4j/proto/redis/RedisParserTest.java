@@ -275,7 +275,7 @@ class RedisParserTest {
         // failure() reads Msg state: re-parse each alone into a message we keep
         for (int i = 0; i < 5; i++) {
             String s = d.parsed.get(i).bytes;
-            org.twemproxy4j.core.Msg m = new org.twemproxy4j.core.Msg(false);
+            org.twemproxy4j.core.msg.Msg m = new org.twemproxy4j.core.msg.Msg(false);
             org.twemproxy4j.mbuf.MbufPool pool = new org.twemproxy4j.mbuf.MbufPool(512, 4);
             org.twemproxy4j.mbuf.Mbuf mb = pool.get();
             mb.copy(b(s), 0, s.length());

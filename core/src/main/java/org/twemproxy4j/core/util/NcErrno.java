@@ -1,4 +1,4 @@
-package org.twemproxy4j.core;
+package org.twemproxy4j.core.util;
 
 import java.io.IOException;
 import java.net.ConnectException;

@@ -1,4 +1,4 @@
-package org.twemproxy4j.core;
+package org.twemproxy4j.core.msg;
 
 /**
  * Mirrors {@code struct msg_tqh} (nc_queue.h TAILQ): an intrusive doubly-linked queue of messages. A
@@ -6,37 +6,37 @@ package org.twemproxy4j.core;
  * and one server queue ({@code s_tqe}: a server's in_q or out_q) at the same time. Insert and remove are
  * O(1) and allocate nothing. Event-loop confined.
  */
-final class MsgQueue {
+public final class MsgQueue {
     private final boolean server;  // which links: s_tqe (true) or c_tqe (false)
     private Msg head;
     private Msg tail;
     private int count;
 
-    MsgQueue(boolean server) {
+    public MsgQueue(boolean server) {
         this.server = server;
     }
 
-    Msg first() {
+    public Msg first() {
         return head;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return head == null;
     }
 
-    int count() {
+    public int count() {
         return count;
     }
 
-    Msg next(Msg m) {
+    public Msg next(Msg m) {
         return server ? m.sNext : m.cNext;
     }
 
-    boolean contains(Msg m) {
+    public boolean contains(Msg m) {
         return (server ? m.sQ : m.cQ) == this;
     }
 
-    void insertTail(Msg m) {
+    public void insertTail(Msg m) {
         if (server) {
             assert m.sQ == null : "msg already on a server queue";
             m.sQ = this;
@@ -62,7 +62,7 @@ final class MsgQueue {
         count++;
     }
 
-    void insertHead(Msg m) {
+    public void insertHead(Msg m) {
         if (server) {
             assert m.sQ == null;
             m.sQ = this;
@@ -89,7 +89,7 @@ final class MsgQueue {
     }
 
     /** Inserts {@code m} right after {@code at}, which is on this queue. */
-    void insertAfter(Msg at, Msg m) {
+    public void insertAfter(Msg at, Msg m) {
         if (server) {
             assert at.sQ == this && m.sQ == null;
             Msg n = at.sNext;
@@ -118,7 +118,7 @@ final class MsgQueue {
         count++;
     }
 
-    void remove(Msg m) {
+    public void remove(Msg m) {
         if (server) {
             assert m.sQ == this : "msg not on this queue";
             Msg p = m.sPrev;

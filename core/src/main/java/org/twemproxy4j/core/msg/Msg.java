@@ -1,6 +1,7 @@
-package org.twemproxy4j.core;
+package org.twemproxy4j.core.msg;
 
 import org.twemproxy4j.event.Timer;
+import org.twemproxy4j.event.TimerHandler;
 import org.twemproxy4j.mbuf.Mbuf;
 import org.twemproxy4j.mbuf.Mhdr;
 
@@ -43,20 +44,22 @@ import org.twemproxy4j.mbuf.Mhdr;
  * </pre>
  * (a) a parsed request goes on the client's out_q and the server's in_q; (b) once written it moves from the
  * server's in_q to its out_q; (c) its response is parsed, the request leaves the server's out_q and is done;
- * (d) the response is written to the client in the client's order and both messages are freed. In Java these
- * steps are {@link ClientConn#recvDone}, {@link ServerConn#sendDone}, {@link ServerConn#recvDone} and
- * {@link ClientConn#sendDone}.
+ * (d) the response is written to the client in the client's order and both messages are freed. In the core
+ * these steps are {@code ClientConn.recvDone}, {@code ServerConn.sendDone}, {@code ServerConn.recvDone} and
+ * {@code ClientConn.sendDone}.
  *
- * <p>Fields are public, as in the C struct, because the protocol parsers (other modules) drive them.
- * Event-loop confined; pooled by {@link Context} (no allocation per message in steady state).
+ * <p>This package sits below the connections: a message knows its owner only as a {@link MsgOwner}, and the
+ * queues ({@link MsgQueue}) and the free list ({@link MsgPool}) use nothing above it. Fields are public, as in
+ * the C struct, because the protocol parsers (other modules) and the connections drive them.
+ * Event-loop confined; pooled by {@link MsgPool} (no allocation per message in steady state).
  */
 public final class Msg {
     public long id;                // message id
-    long startNanos;               // request: when it arrived (latency)
-    int serverIdx = -1;            // request: the one server it went to, -1 none or several
-    long charged;                  // request: bytes charged to its client's pending count (see ClientConn)
+    public long startNanos;        // request: when it arrived (latency)
+    public int serverIdx = -1;     // request: the one server it went to, -1 none or several
+    public long charged;           // request: bytes charged to its client's pending count
     public Msg peer;               // the response of a request, or the request of a response
-    public Conn owner;             // the connection that received it (client for a request)
+    public MsgOwner owner;         // the connection that received it (client for a request)
     public boolean request;        // request? or response?
 
     public final Mhdr mhdr = new Mhdr(); // the message's bytes
@@ -90,14 +93,12 @@ public final class Msg {
     public boolean error;          // error?
     public boolean ferror;         // one or more fragments are in error?
     public boolean done;           // done?
-    public boolean fdone;          // all fragments are done?
     public boolean swallow;        // swallow response?
     public boolean noforward;      // answered by the proxy itself?
     public boolean noreply;        // no response expected?
     public boolean quit;           // the client asks to close after the reply
 
     // fragments (a multi-key request split per server)
-    public long fragId;            // id of the fragmented message, 0 if none
     public Msg fragOwner;          // owner of the fragment, or null (not a fragment / owner gone)
     public int nfrag;              // fragments
     public int nfragDone;          // fragments done
@@ -114,11 +115,12 @@ public final class Msg {
     MsgQueue sQ;
     Msg freeNext;                  // link in the free list
 
-    final Timer tmo;               // request timeout (msg_tmo_*); tmo.data = this message
-    ServerConn tmoConn;            // the server connection the timeout closes
+    public final Timer tmo;        // request timeout (msg_tmo_*); tmo.data = this message
+    public MsgOwner tmoConn;       // the server connection the timeout closes
 
-    Msg(Context ctx) {
-        this.tmo = new Timer(ctx.timeoutHandler);
+    /** A pooled message whose timeout calls {@code onTimeout} (see {@link MsgPool}). */
+    Msg(TimerHandler onTimeout) {
+        this.tmo = new Timer(onTimeout);
         this.tmo.data = this;
         reset();
     }
@@ -179,6 +181,11 @@ public final class Msg {
         return nkeys / keyStep;
     }
 
+    /** True while the message is on a client or a server queue. */
+    boolean queued() {
+        return cQ != null || sQ != null;
+    }
+
     /** True when no bytes were received (msg_empty). */
     public boolean empty() {
         return mlen == 0;
@@ -216,12 +223,10 @@ public final class Msg {
         error = false;
         ferror = false;
         done = false;
-        fdone = false;
         swallow = false;
         noforward = false;
         noreply = false;
         quit = false;
-        fragId = 0;
         fragOwner = null;
         if (frags != null) {
             for (int i = 0; i < nfrag; i++) {

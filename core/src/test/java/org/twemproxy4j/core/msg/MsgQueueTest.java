@@ -1,4 +1,4 @@
-package org.twemproxy4j.core;
+package org.twemproxy4j.core.msg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

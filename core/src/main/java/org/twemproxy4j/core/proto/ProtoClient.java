@@ -1,0 +1,41 @@
+package org.twemproxy4j.core.proto;
+
+import org.twemproxy4j.core.msg.Msg;
+
+/**
+ * The client connection as a protocol sees it: the narrow surface a {@link Proto} needs to build a reply or a
+ * fragment (append bytes taken from the loop's mbuf pool, copy a key span, a scratch number buffer) and to
+ * answer AUTH (the client's authentication state and the pool's password). The core's client connection
+ * implements it; protocols never see connections, pools or the loop. Event-loop confined.
+ */
+public interface ProtoClient {
+    /** Appends {@code data} to {@code msg} (msg_append), taking mbufs from the loop's pool as needed. */
+    void append(Msg msg, byte[] data);
+
+    /** Appends {@code len} bytes of {@code data} from {@code off} to {@code msg}. */
+    void append(Msg msg, byte[] data, int off, int len);
+
+    /** Appends the bytes of key entry {@code i} of {@code src} (possibly spanning mbufs) to {@code dst}. */
+    void appendKey(Msg dst, Msg src, int i);
+
+    /**
+     * Appends {@code len} bytes of {@code src}'s chain, starting at absolute offset {@code from} in its mbuf
+     * {@code m}, to {@code dst} (a span recorded by a parser: a reply element, a request argument).
+     */
+    void appendSpan(Msg dst, org.twemproxy4j.mbuf.Mbuf m, int from, int len);
+
+    /**
+     * A scratch array of 24 bytes (a decimal long with a type byte and CRLF) for building a header without
+     * allocating; valid until the next call on this connection.
+     */
+    byte[] numScratch();
+
+    /** conn_authenticated(): true when the pool has no password or this client has authenticated. */
+    boolean authenticated();
+
+    /** Records the outcome of the client's AUTH. */
+    void authenticated(boolean a);
+
+    /** The pool's password ({@code redis_auth}) as bytes, or null when the pool has none. */
+    byte[] password();
+}
