@@ -10,14 +10,15 @@ import org.twemproxy4j.core.conf.ConfServer;
 import org.twemproxy4j.stats.LatencyHistogram;
 import org.twemproxy4j.stats.Stats;
 import org.twemproxy4j.stats.StatsLayout;
+import org.twemproxy4j.stats.StatsSlot;
 import org.twemproxy4j.stats.StatsSnapshot;
 
 /**
  * The event loop's side of the stats hand-over (nutcracker's stats_swap(), called once per core_loop()): when
- * the aggregator has asked for a snapshot ({@link Stats#snapshotRequested()}, one volatile read per turn),
+ * the aggregator has asked for a snapshot (its {@link StatsSlot#snapshotRequested()}, one volatile read per turn),
  * {@link #onLoop()} copies every pool's and server's counters ({@link ServerPool#stats}, {@link Server#stats},
  * cumulative plain {@code long[]}), the latency histograms and the process-wide connection counts into the
- * stats' shadow buffers, then releases them with one volatile write ({@link Stats#snapshotTaken()}).
+ * stats' shadow buffers, then releases them with one volatile write ({@link StatsSlot#snapshotTaken()}).
  *
  * <p>It also keeps twemproxy4j's request latency histograms (not in nutcracker): one
  * {@link LatencyHistogram} per pool (every reply) and one per server (replies a single server answered),
@@ -37,6 +38,7 @@ import org.twemproxy4j.stats.StatsSnapshot;
 public final class StatsBridge implements StatsSink {
     private final ServerPool[] pools;
     private final Stats stats;
+    private final StatsSlot slot;                // this loop's slot of the stats
     private final LongSupplier currConnections;
     private final LongSupplier totalConnections;
     private final long[][] poolLatency;          // [pool] histogram
@@ -49,11 +51,19 @@ public final class StatsBridge implements StatsSink {
      */
     public StatsBridge(ServerPool[] pools, Stats stats, LongSupplier currConnections, LongSupplier totalConnections,
             Runnable loopWaker) {
+        this(pools, stats, stats.slot(), currConnections, totalConnections, loopWaker);
+    }
+
+    /** A bridge feeding {@code slot} of {@code stats} (one event loop among several). */
+    public StatsBridge(ServerPool[] pools, Stats stats, StatsSlot slot, LongSupplier currConnections,
+            LongSupplier totalConnections, Runnable loopWaker) {
         this.pools = Objects.requireNonNull(pools);
         this.stats = Objects.requireNonNull(stats);
+        this.slot = Objects.requireNonNull(slot);
         this.currConnections = Objects.requireNonNull(currConnections);
         this.totalConnections = Objects.requireNonNull(totalConnections);
         check(stats.layout(), pools);
+        slot.layout(layout(pools));
         this.poolLatency = new long[pools.length][];
         this.serverLatency = new long[pools.length][][];
         for (int p = 0; p < pools.length; p++) {
@@ -64,7 +74,7 @@ public final class StatsBridge implements StatsSink {
                 serverLatency[p][s] = LatencyHistogram.create();
             }
         }
-        stats.setLoopWaker(loopWaker);
+        slot.setLoopWaker(loopWaker);
     }
 
     /** The stats layout of a configuration: its pools and their servers' node names, in nutcracker's order. */
@@ -122,14 +132,14 @@ public final class StatsBridge implements StatsSink {
 
     /** Once per loop turn: hands a snapshot over when one is asked for. Allocation-free. */
     public void onLoop() {
-        if (stats.snapshotRequested()) {
+        if (slot.snapshotRequested()) {
             snapshot();
         }
     }
 
     /** Copies everything into the shadow and releases it (stats_swap()). */
     void snapshot() {
-        StatsSnapshot sh = stats.shadow();
+        StatsSnapshot sh = slot.shadow();
         ServerPool[] ps = pools;
         for (int p = 0; p < ps.length; p++) {
             ServerPool pool = ps[p];
@@ -143,7 +153,7 @@ public final class StatsBridge implements StatsSink {
         }
         sh.currConnections = currConnections.getAsLong();
         sh.totalConnections = totalConnections.getAsLong();
-        stats.snapshotTaken();
+        slot.snapshotTaken();
     }
 
     /**

@@ -217,11 +217,10 @@ public final class SelectorEventBase implements EventBase {
         } catch (CancelledKeyException e) {
             return;
         }
-        if (nevents == 0) {
-            // handlers run inside select(consumer, timeout): the time read before the wait may be a whole
-            // idle period old, so refresh it once per wakeup, before the first handler
-            now = clock();
-        }
+        // handlers run inside select(consumer, timeout): the time read before the wait may be a whole idle
+        // period old, and a slow handler (a cold JIT, a large copy) ages it for the next one, so refresh it
+        // before each ready channel's handler: one clock read per event, not per request
+        now = clock();
         int events = 0;
         if ((ready & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT)) != 0) {
             events |= Events.READ;

@@ -44,8 +44,12 @@ public final class PrometheusFormat {
 
     /** The whole exposition of {@code view} at {@code nowMillis}. */
     public static String render(Stats stats, StatsView view, long nowMillis) {
-        StatsLayout l = stats.layout();
+        StatsLayout l = view.layout();
         StringBuilder b = new StringBuilder(4096 + l.npool() * 8192);
+        for (java.util.Map.Entry<String, Long> e : stats.extras().entrySet()) {
+            family(b, PREFIX + e.getKey() + "_total", "counter", "twemproxy4j: " + e.getKey().replace('_', ' '));
+            sample(b, PREFIX + e.getKey() + "_total", null, null, null, Long.toString(e.getValue()));
+        }
 
         family(b, PREFIX + "uptime_seconds", "gauge", "Seconds since the proxy started");
         sample(b, PREFIX + "uptime_seconds", null, null, null, Long.toString(stats.uptime(nowMillis)));

@@ -9,23 +9,20 @@ import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Mirrors {@code struct stats} (nc_stats.h): the hand-over of the event loop's counters to the aggregator and the
+ * Mirrors {@code struct stats} (nc_stats.h): the hand-over of the event loops' counters to the aggregator and the
  * figures published from them.
  *
- * <p>The event loop keeps nutcracker's counters as cumulative plain {@code long[]} (gauges as current values,
- * {@code server_ejected_at} as the last ejection) and never shares them. The hand-over is nutcracker's
- * current/shadow swap, reduced to one {@code volatile int}:
- * <pre>
- *   aggregator                         event loop (StatsBridge.onLoop, once per turn)
- *   IDLE -> REQUESTED  (request())
- *                                      sees REQUESTED: copies every counter array into the shadow,
- *                                      then REQUESTED -> READY (snapshotTaken(), the releasing write)
- *   READY -> IDLE      (collect(): builds and publishes a {@link StatsView} from the shadow)
- * </pre>
- * Each side writes the state only in the states it owns, so no compare-and-set is needed, and the shadow
- * belongs to exactly one side at a time. The loop pays one volatile read per turn and, once per interval, one
- * copy. Because the loop's counters are cumulative, "aggregating" a snapshot is taking it: nothing is lost
- * if a hand-over is skipped (nutcracker's {@code stats_aggregate} sums deltas instead).
+ * <p>Every event loop (core, worker) keeps nutcracker's counters as cumulative plain {@code long[]} (gauges as
+ * current values, {@code server_ejected_at} as the last ejection) and never shares them. Each loop owns one
+ * {@link StatsSlot}, whose hand-over is nutcracker's current/shadow swap reduced to one {@code volatile int}
+ * (see there). The aggregator asks every slot for a snapshot, copies out those handed over, and merges them by
+ * pool and server name into one {@link StatsView} laid out as the configuration is now ({@link #layout}):
+ * counters and gauges summed over the loops, latency histograms merged, the latest ejection kept. Because the
+ * loops' counters are cumulative, nothing is lost if a hand-over is skipped (nutcracker's
+ * {@code stats_aggregate} sums deltas instead).
+ *
+ * <p>The layout can change while the process runs (configuration reload, {@link #layout(StatsLayout)}): a slot
+ * may still report the old one for a turn, and only pools and servers of the new layout are published.
  *
  * <p>The published view feeds the stats port ({@link StatsListener}, {@link #json}), the Prometheus endpoint
  * ({@link PrometheusEndpoint}) and dropwizard {@link Gauge}s registered in a {@link MetricRegistry} as
@@ -33,9 +30,9 @@ import java.util.concurrent.locks.LockSupport;
  * {@code twemproxy4j.uptime}, {@code twemproxy4j.total_connections}, {@code twemproxy4j.curr_connections}),
  * so that any dropwizard reporter can publish them.
  *
- * <p>Thread-safe: {@link #snapshotRequested()}, {@link #shadow()} and {@link #snapshotTaken()} are for the
- * event loop only; everything else may be called from any thread (the aggregator's methods serialize on this
- * object, a lock the loop never takes).
+ * <p>Thread-safe: {@link #snapshotRequested()}, {@link #shadow()} and {@link #snapshotTaken()} are the first
+ * slot's loop-side methods, for its event loop only; everything else may be called from any thread (the
+ * aggregator's methods serialize on this object, a lock no loop takes).
  */
 public final class Stats {
     /** nutcracker's service name in the JSON. */
@@ -45,23 +42,18 @@ public final class Stats {
     /** Prefix of the dropwizard metric names. */
     public static final String METRIC_PREFIX = "twemproxy4j";
 
-    /** How often {@link #refresh} looks for the loop's hand-over. */
+    /** How often {@link #refresh} looks for the loops' hand-over. */
     static final long REFRESH_POLL_NANOS = 200_000L;
 
-    static final int IDLE = 0;
-    static final int REQUESTED = 1;
-    static final int READY = 2;
-
-    private final StatsLayout layout;
     private final String source;
     private final long startMillis;
     private final MetricRegistry registry;
     private final List<String> metricNames = new ArrayList<>();
-    private final StatsSnapshot shadow;
-
-    private volatile int state = IDLE;            // the hand-over flag
+    private final StatsSlot first;                // the first loop's slot
+    private volatile StatsSlot[] slots;           // one per event loop
+    private volatile StatsLayout layout;          // the configuration's pools and servers, now
     private volatile StatsView view;              // the latest published figures
-    private volatile Runnable loopWaker;          // wakes the event loop (selector.wakeup), or null
+    private final java.util.Map<String, Long> extra = new java.util.LinkedHashMap<>(); // plain top-level figures
 
     public Stats(StatsLayout layout, String source) {
         this(layout, source, new MetricRegistry());
@@ -73,9 +65,63 @@ public final class Stats {
         this.source = Objects.requireNonNull(source);
         this.registry = Objects.requireNonNull(registry);
         this.startMillis = System.currentTimeMillis();
-        this.shadow = new StatsSnapshot(layout);
+        this.first = new StatsSlot(layout);
+        this.slots = new StatsSlot[] {first};
         this.view = StatsView.empty(layout);
         registerGauges();
+    }
+
+    /** The first event loop's slot (created with these stats). */
+    public StatsSlot slot() {
+        return first;
+    }
+
+    /** A slot for one more event loop (a worker), laid out as {@code l}. */
+    public synchronized StatsSlot addSlot(StatsLayout l) {
+        StatsSlot s = new StatsSlot(l);
+        StatsSlot[] cur = slots;
+        StatsSlot[] next = java.util.Arrays.copyOf(cur, cur.length + 1);
+        next[cur.length] = s;
+        slots = next;
+        return s;
+    }
+
+    /** The number of event loops reporting. */
+    public int nslots() {
+        return slots.length;
+    }
+
+    /**
+     * The configuration's pools and servers changed (reload): views from now on have layout {@code l}, and the
+     * dropwizard gauges are registered anew for it. Counters of pools and servers that persist carry on.
+     */
+    public void layout(StatsLayout l) {
+        synchronized (this) {
+            if (l.equals(layout)) {
+                return;
+            }
+            layout = Objects.requireNonNull(l);
+            view = merged(System.currentTimeMillis());
+        }
+        unregister();
+        registerGauges();
+    }
+
+    /**
+     * Sets a plain top-level figure of the JSON (after nutcracker's fields, before the pools; nutcracker's stats
+     * agents skip top-level numbers), e.g. {@code reloads}. Thread-safe.
+     */
+    public void extra(String name, long value) {
+        synchronized (extra) {
+            extra.put(name, value);
+        }
+    }
+
+    /** The plain top-level figures set with {@link #extra}, in insertion order. */
+    public java.util.Map<String, Long> extras() {
+        synchronized (extra) {
+            return new java.util.LinkedHashMap<>(extra);
+        }
     }
 
     public StatsLayout layout() {
@@ -96,64 +142,74 @@ public final class Stats {
         return startMillis;
     }
 
-    // event-loop side
+    // event-loop side (the first slot's)
 
     /** Event loop: true when the aggregator waits for a snapshot (one volatile read). */
     public boolean snapshotRequested() {
-        return state == REQUESTED;
+        return first.snapshotRequested();
     }
 
     /** Event loop, only while {@link #snapshotRequested()}: the buffers to copy the counters into. */
     public StatsSnapshot shadow() {
-        return shadow;
+        return first.shadow();
     }
 
     /** Event loop: the shadow is filled; hands it to the aggregator (the releasing volatile write). */
     public void snapshotTaken() {
-        assert state == REQUESTED : "snapshot taken without a request";
-        state = READY;
+        first.snapshotTaken();
     }
 
-    /** Sets what wakes the event loop when a snapshot is requested (its selector's wakeup), or null. */
+    /** Sets what wakes the first event loop when a snapshot is requested (its selector's wakeup), or null. */
     public void setLoopWaker(Runnable waker) {
-        this.loopWaker = waker;
+        first.setLoopWaker(waker);
     }
 
     // aggregator side
 
     /**
-     * Asks the loop for a snapshot unless one is already asked for or waiting to be collected, and wakes the
-     * loop. Returns true when a new request was made.
+     * Asks every loop for a snapshot (those not already asked or waiting to be collected) and wakes them.
+     * Returns true when a new request was made.
      */
     public synchronized boolean request() {
-        if (state != IDLE) {
-            return false;
+        boolean any = false;
+        StatsSlot[] ss = slots;
+        for (int i = 0; i < ss.length; i++) {
+            any |= ss[i].request();
         }
-        state = REQUESTED;
-        Runnable w = loopWaker;
-        if (w != null) {
-            w.run();
-        }
-        return true;
+        return any;
     }
 
     /**
-     * Mirrors stats_aggregate(): publishes the snapshot the loop handed over, if there is one. Returns true
-     * when a new view was published.
+     * Mirrors stats_aggregate(): takes the snapshots the loops handed over, if any, and publishes their merge.
+     * Returns true when a new view was published.
      */
     public synchronized boolean collect() {
-        if (state != READY) {
-            return false;
+        boolean any = false;
+        StatsSlot[] ss = slots;
+        for (int i = 0; i < ss.length; i++) {
+            any |= ss[i].collect();
         }
-        view = new StatsView(layout, shadow, System.currentTimeMillis());
-        state = IDLE;
-        return true;
+        if (any) {
+            view = merged(System.currentTimeMillis());
+        }
+        return any;
+    }
+
+    /** The latest copy of every slot, merged by name into the current layout. */
+    private StatsView merged(long now) {
+        StatsLayout l = layout;
+        StatsSnapshot sum = new StatsSnapshot(l);
+        StatsSlot[] ss = slots;
+        for (int i = 0; i < ss.length; i++) {
+            sum.addByName(ss[i].last);
+        }
+        return new StatsView(l, sum, now);
     }
 
     /**
-     * Asks the loop for a fresh snapshot and waits up to {@code timeoutMillis} for it (polling; the loop is
-     * never made to signal anyone), then publishes what has arrived. Returns the latest view: the fresh one,
-     * or, when the loop did not answer in time (busy, or not running), the previous one.
+     * Asks the loops for a fresh snapshot and waits up to {@code timeoutMillis} for them (polling; no loop is
+     * ever made to signal anyone), then publishes what has arrived. Returns the latest view: the fresh one, or,
+     * for a loop that did not answer in time (busy, or not running), its previous figures.
      */
     public StatsView refresh(long timeoutMillis) {
         request();
@@ -168,9 +224,15 @@ public final class Stats {
         return view;
     }
 
-    /** True when a requested snapshot has not been handed over yet. */
+    /** True when a requested snapshot has not been handed over yet by some loop. */
     public boolean pending() {
-        return state == REQUESTED;
+        StatsSlot[] ss = slots;
+        for (int i = 0; i < ss.length; i++) {
+            if (ss[i].pending()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The latest published figures. */
@@ -199,6 +261,7 @@ public final class Stats {
     }
 
     private void registerGauges() {
+        StatsLayout layout = this.layout;
         gauge(MetricRegistry.name(METRIC_PREFIX, "uptime"), () -> uptime(System.currentTimeMillis()));
         gauge(MetricRegistry.name(METRIC_PREFIX, "total_connections"), () -> view.totalConnections());
         gauge(MetricRegistry.name(METRIC_PREFIX, "curr_connections"), () -> view.currConnections());

@@ -45,12 +45,23 @@ public final class StatsJson {
 
     /** The document for {@code view}, with uptime and timestamp at {@code nowMillis}. */
     public static String render(Stats stats, StatsView view, long nowMillis, boolean latency) {
-        return render(stats.layout(), view, stats.source(), stats.uptime(nowMillis), nowMillis / 1000, latency);
+        return render(view.layout(), view, stats.source(), stats.uptime(nowMillis), nowMillis / 1000, latency,
+                stats.extras());
     }
 
     /** The document for {@code view}: {@code uptime} and {@code timestamp} in seconds. */
     public static String render(StatsLayout layout, StatsView view, String source, long uptime, long timestamp,
             boolean latency) {
+        return render(layout, view, source, uptime, timestamp, latency, java.util.Map.of());
+    }
+
+    /**
+     * The document for {@code view}, with twemproxy4j's plain top-level figures {@code extras} (e.g. reload
+     * counts) after nutcracker's connection counts: numbers, not objects, so nutcracker's stats agents, which take
+     * every object for a pool, skip them.
+     */
+    public static String render(StatsLayout layout, StatsView view, String source, long uptime, long timestamp,
+            boolean latency, java.util.Map<String, Long> extras) {
         StringBuilder b = new StringBuilder(512 + layout.npool() * 1024);
         b.append('{');
         addString(b, "service", Stats.SERVICE);
@@ -60,6 +71,9 @@ public final class StatsJson {
         addNum(b, "timestamp", timestamp);
         addNum(b, "total_connections", view.totalConnections());
         addNum(b, "curr_connections", view.currConnections());
+        for (java.util.Map.Entry<String, Long> e : extras.entrySet()) {
+            addNum(b, e.getKey(), e.getValue());
+        }
         for (int p = 0; p < layout.npool(); p++) {
             beginNesting(b, layout.pool(p));
             for (StatsPoolField f : StatsPoolField.values()) {

@@ -45,4 +45,39 @@ public final class StatsLayout {
     public String server(int p, int s) {
         return servers[p][s];
     }
+
+    /** The index of pool {@code name}, or -1. */
+    public int poolIndex(String name) {
+        for (int p = 0; p < pools.length; p++) {
+            if (pools[p].equals(name)) {
+                return p;
+            }
+        }
+        return -1;
+    }
+
+    /** The index of server {@code name} in pool {@code p}, or -1. */
+    public int serverIndex(int p, String name) {
+        String[] ss = servers[p];
+        for (int s = 0; s < ss.length; s++) {
+            if (ss[s].equals(name)) {
+                return s;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof StatsLayout)) {
+            return false;
+        }
+        StatsLayout l = (StatsLayout) o;
+        return java.util.Arrays.equals(pools, l.pools) && java.util.Arrays.deepEquals(servers, l.servers);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Arrays.hashCode(pools) * 31 + java.util.Arrays.deepHashCode(servers);
+    }
 }

@@ -18,12 +18,15 @@ public final class StatsSnapshot {
     public final long[][] poolLatency;
     /** {@code serverLatency[p][s]}: {@link LatencyHistogram} of the replies served by server {@code s}. */
     public final long[][][] serverLatency;
+    /** The pools and servers these arrays are laid out for. */
+    public final StatsLayout layout;
     /** Open connections, listeners included (nutcracker's conn_ncurr_conn()). */
     public long currConnections;
     /** Connections ever opened, listeners included (conn_ntotal_conn()). */
     public long totalConnections;
 
     public StatsSnapshot(StatsLayout layout) {
+        this.layout = layout;
         int np = layout.npool();
         pool = new long[np][StatsPoolField.COUNT];
         server = new long[np][][];
@@ -34,6 +37,46 @@ public final class StatsSnapshot {
             server[p] = new long[ns][StatsServerField.COUNT];
             serverLatency[p] = new long[ns][LatencyHistogram.LENGTH];
         }
+    }
+
+    /**
+     * Adds {@code src}, whose layout may differ, into this snapshot by pool and server name: counters and gauges
+     * are summed, {@code server_ejected_at} keeps the latest, latency histograms are merged. Pools and servers
+     * that this layout does not name are left out.
+     */
+    void addByName(StatsSnapshot src) {
+        StatsLayout from = src.layout;
+        int ejectedAt = StatsServerField.SERVER_EJECTED_AT.ordinal();
+        for (int sp = 0; sp < from.npool(); sp++) {
+            int p = layout.poolIndex(from.pool(sp));
+            if (p < 0) {
+                continue;
+            }
+            long[] dst = pool[p];
+            long[] a = src.pool[sp];
+            for (int i = 0; i < dst.length; i++) {
+                dst[i] += a[i];
+            }
+            LatencyHistogram.add(poolLatency[p], src.poolLatency[sp]);
+            for (int ss = 0; ss < from.nserver(sp); ss++) {
+                int s = layout.serverIndex(p, from.server(sp, ss));
+                if (s < 0) {
+                    continue;
+                }
+                long[] d = server[p][s];
+                long[] b = src.server[sp][ss];
+                for (int i = 0; i < d.length; i++) {
+                    if (i == ejectedAt) {
+                        d[i] = Math.max(d[i], b[i]);
+                    } else {
+                        d[i] += b[i];
+                    }
+                }
+                LatencyHistogram.add(serverLatency[p][s], src.serverLatency[sp][ss]);
+            }
+        }
+        currConnections += src.currConnections;
+        totalConnections += src.totalConnections;
     }
 
     /** Copies {@code src} into this snapshot (same layout). */

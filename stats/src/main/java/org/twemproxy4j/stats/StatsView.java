@@ -8,12 +8,14 @@ package org.twemproxy4j.stats;
  * <p>Immutable once published; thread-safe.
  */
 public final class StatsView {
+    private final StatsLayout layout;
     private final StatsSnapshot sum;
     private final LatencySummary[] poolLatency;
     private final LatencySummary[][] serverLatency;
     private final long takenMillis;
 
     StatsView(StatsLayout layout, StatsSnapshot src, long takenMillis) {
+        this.layout = layout;
         this.sum = new StatsSnapshot(layout);
         this.sum.copyFrom(src);
         this.takenMillis = takenMillis;
@@ -33,6 +35,11 @@ public final class StatsView {
     /** The all-zero view published before the first snapshot. */
     static StatsView empty(StatsLayout layout) {
         return new StatsView(layout, new StatsSnapshot(layout), 0);
+    }
+
+    /** The pools and servers of this view (the configuration's when it was published). */
+    public StatsLayout layout() {
+        return layout;
     }
 
     public long pool(int p, StatsPoolField f) {
