@@ -93,6 +93,19 @@ public final class ClientConn extends Conn implements ProtoClient {
         return true;
     }
 
+    /**
+     * A reload removed this client's pool (or changed its protocol): no new request is read, the replies owed
+     * are written, then it closes. Closes at once when nothing is owed.
+     */
+    void drain() {
+        stopReading();
+        if (!active() && !closed) {
+            ctx.close(this);
+        } else if (reg != null) {
+            ctx.evb.addOut(reg); // rsp_send_next closes it once the out_q is empty
+        }
+    }
+
     /** The pool this client connected to. */
     public ServerPool pool() {
         return pool;
@@ -205,8 +218,11 @@ public final class ClientConn extends Conn implements ProtoClient {
         reply(msg);
     }
 
-    /** No more requests are read: the client closes once every pending reply is written (passive close). */
-    private void stopReading() {
+    /**
+     * No more requests are read: the client closes once every pending reply is written (passive close). A
+     * reload that removes this client's pool drains it so.
+     */
+    void stopReading() {
         eof = true;
         recvReady = false;
         if (reg != null) {

@@ -108,6 +108,17 @@ final class ConnPool {
         c.liveNext = null;
     }
 
+    /** The open clients of {@code pool} (a reload moves or drains them; allocates, off the request path). */
+    java.util.List<ClientConn> clients(ServerPool pool) {
+        java.util.List<ClientConn> out = new java.util.ArrayList<>();
+        for (Conn c = live; c != null; c = c.liveNext) {
+            if (c instanceof ClientConn && ((ClientConn) c).pool == pool) {
+                out.add((ClientConn) c);
+            }
+        }
+        return out;
+    }
+
     /** Closes every open connection (shutdown). */
     void closeAll() {
         while (live != null) {

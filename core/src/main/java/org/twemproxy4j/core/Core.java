@@ -6,6 +6,7 @@ import java.net.SocketAddress;
 import java.util.Map;
 import java.util.List;
 import org.twemproxy4j.core.conf.Conf;
+import org.twemproxy4j.core.conf.ConfDiff;
 import org.twemproxy4j.core.conf.ConfPool;
 import org.twemproxy4j.core.proto.Proto;
 import org.twemproxy4j.core.util.Log;
@@ -31,6 +32,8 @@ public class Core implements AutoCloseable {
     private final Context ctx;
     private final long maxTimeout;
     private final StatsBridge statsBridge;
+    private final Map<String, Proto> protos;
+    private volatile Conf conf;             // the configuration being served (a reload replaces it)
     private volatile boolean stopped;
     private boolean started;
     private boolean closed;
@@ -38,6 +41,8 @@ public class Core implements AutoCloseable {
     @Inject
     public Core(Instance instance, Conf conf, Map<String, Proto> protos, Stats stats) throws IOException {
         this.instance = instance;
+        this.protos = Map.copyOf(protos);
+        this.conf = conf;
         this.maxTimeout = instance.statsInterval > 0 ? instance.statsInterval : -1;
         ServerPool[] pools = pools(conf, protos);
         EventBase evb = new SelectorEventBase();
@@ -108,17 +113,20 @@ public class Core implements AutoCloseable {
             throw e;
         }
         for (int i = 0; i < ctx.pools.length; i++) {
-            preconnect(ctx.pools[i]);
+            preconnect(ctx, ctx.pools[i]);
         }
     }
 
     /** Mirrors server_pool_preconnect(): one connection per server; failures are logged and ignored. */
-    private void preconnect(ServerPool p) {
+    static void preconnect(Context ctx, ServerPool p) {
         if (!p.conf.preconnect()) {
             return;
         }
         for (int i = 0; i < p.servers.length; i++) {
             Server s = p.servers[i];
+            if (s.nconn > 0) {
+                continue; // kept across a reload
+            }
             ServerConn c = s.conn(ctx.conns);
             int e = c.connect();
             if (e != 0) {
@@ -126,6 +134,48 @@ public class Core implements AutoCloseable {
                 ctx.close(c);
             }
         }
+    }
+
+    /** The configuration this core serves now (thread-safe). */
+    public Conf conf() {
+        return conf;
+    }
+
+    /**
+     * Thread-safe: applies {@code next}, an already validated configuration, on the loop thread (see
+     * {@link Reload}) and waits up to {@code timeoutMs} for it. Returns null on success, else the one-line reason
+     * why nothing changed. Reloads must not overlap (the caller serializes them).
+     */
+    public String reload(Conf next, long timeoutMs) {
+        ConfDiff diff = ConfDiff.of(conf, next);
+        if (diff.empty()) {
+            conf = next;
+            return null;
+        }
+        java.util.concurrent.CompletableFuture<Reload.Result> done = new java.util.concurrent.CompletableFuture<>();
+        execute(() -> {
+            try {
+                done.complete(Reload.apply(ctx, statsBridge, diff, protos));
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        Reload.Result r;
+        try {
+            r = done.get(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return "the event loop did not apply it within " + timeoutMs + " ms";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (java.util.concurrent.ExecutionException e) {
+            return "failed to apply: " + e.getCause();
+        }
+        if (!r.ok) {
+            return r.reason;
+        }
+        conf = next;
+        return null;
     }
 
     /** Runs the event loop on the calling thread until {@link #stop()}. */

@@ -30,7 +30,7 @@ import org.twemproxy4j.event.Timer;
  */
 final class ProxyConn implements EventHandler {
     private final Context ctx;
-    final ServerPool pool;
+    ServerPool pool;               // the pool it accepts for (a reload may hand it a new definition)
     private ServerSocketChannel channel;
     private Registration reg;
     private boolean unix;

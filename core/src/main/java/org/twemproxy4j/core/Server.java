@@ -86,6 +86,34 @@ public final class Server {
         return conns[i < nconn ? i : 0];
     }
 
+    /**
+     * A reload replaces {@code old} (the same name in the pool's new definition): when it has the same address
+     * and the connections' settings did not change, its open connections move here (at most
+     * {@code server_connections}; the rest are retired), and its counters carry on. Returns the connections it
+     * did not take, for the caller to retire.
+     */
+    void adopt(Server old, boolean sameConnections) {
+        System.arraycopy(old.stats, 0, stats, 0, stats.length);
+        if (!sameConnections || !old.pname.equals(pname)) {
+            return;
+        }
+        while (old.nconn > 0 && nconn < owner.serverConnections) {
+            ServerConn c = old.conns[--old.nconn];
+            old.conns[old.nconn] = null;
+            c.server = this;
+            conns[nconn++] = c;
+        }
+        old.rr = 0;
+    }
+
+    /** Retires every connection still held (a reload dropped this server or changed how it is reached). */
+    void retireAll() {
+        while (nconn > 0) {
+            ServerConn c = conns[nconn - 1];
+            c.retire(); // removes it from conns
+        }
+    }
+
     void removeConn(ServerConn c) {
         for (int i = 0; i < nconn; i++) {
             if (conns[i] == c) {

@@ -21,6 +21,7 @@ public final class ServerConn extends Conn {
     final MsgQueue imsgQ = new MsgQueue(true); // requests to write (server links)
     final MsgQueue omsgQ = new MsgQueue(true); // requests written, awaiting the response
     ServerConn freeNext;
+    boolean retiring;              // dropped by a reload: closes once nothing is in flight
 
     ServerConn(Context ctx) {
         super(ctx);
@@ -28,6 +29,24 @@ public final class ServerConn extends Conn {
 
     public Server server() {
         return server;
+    }
+
+    @Override
+    void resetConn() {
+        super.resetConn();
+        retiring = false;
+    }
+
+    /**
+     * A reload no longer uses this connection: it takes no new request, and closes as soon as every request in
+     * flight on it is answered (at once when none is). Not a failure of the server.
+     */
+    void retire() {
+        retiring = true;
+        server.removeConn(this);
+        if (!active()) {
+            ctx.close(this);
+        }
     }
 
     @Override
@@ -277,10 +296,12 @@ public final class ServerConn extends Conn {
     @Override
     void recvDone(Msg msg, Msg nmsg) {
         rmsg = nmsg;
-        if (filter(msg)) {
-            return;
+        if (!filter(msg)) {
+            forward(msg);
         }
-        forward(msg);
+        if (retiring && !active()) {
+            done = true; // the last reply a retired connection owed: close it
+        }
     }
 
     /** Mirrors rsp_filter(). */
@@ -363,8 +384,11 @@ public final class ServerConn extends Conn {
             Response.put(ctx, msg);
         }
         smsg = null;
-        s.removeConn(this);
-        s.failure(ctx.now());
+        if (!retiring) {
+            s.removeConn(this);
+            s.failure(ctx.now());
+        }
+        retiring = false;
         closeChannel();
         ctx.conns.putServer(this);
     }

@@ -21,7 +21,7 @@ public final class ServerPool {
     private static final int KEY_SCRATCH = 16 * 1024;
     private static final byte[] PLACEHOLDER = {'p', 'l', 'a', 'c', 'e', 'h', 'o', 'l', 'd', 'e', 'r'};
 
-    final int idx;                 // pool index
+    int idx;                       // pool index (its position in the configuration; a reload may move it)
     final ConfPool conf;
     final String name;
     final Proto proto;
@@ -106,6 +106,25 @@ public final class ServerPool {
     /** The configured redis_auth password bytes, or null. */
     public byte[] redisAuth() {
         return redisAuth;
+    }
+
+    /** The server called {@code name}, or null. */
+    Server server(String name) {
+        for (int i = 0; i < servers.length; i++) {
+            if (servers[i].name.equals(name)) {
+                return servers[i];
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A reload replaces {@code old}, a definition of this pool: its counters carry on here (the gauges too, since
+     * its clients and connections move here), and its client count.
+     */
+    void carryOn(ServerPool old) {
+        System.arraycopy(old.stats, 0, stats, 0, stats.length);
+        ncConn = old.ncConn;
     }
 
     /**

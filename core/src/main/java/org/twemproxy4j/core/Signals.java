@@ -17,7 +17,7 @@ import sun.misc.SignalHandler;
  *   <tr><td>SIGHUP</td><td>reopen the log file</td><td>the same ({@link Log#reopen()}, for logrotate)</td></tr>
  *   <tr><td>SIGTTIN</td><td>log level + 1</td><td>the same ({@link Log#levelUp()})</td></tr>
  *   <tr><td>SIGTTOU</td><td>log level - 1</td><td>the same ({@link Log#levelDown()})</td></tr>
- *   <tr><td>SIGUSR1</td><td>logged, nothing else</td><td>the same</td></tr>
+ *   <tr><td>SIGUSR1</td><td>logged, nothing else</td><td>reload the configuration file ({@code Reloader})</td></tr>
  *   <tr><td>SIGUSR2</td><td>logged, nothing else</td><td>left to the JVM: HotSpot on Linux suspends threads
  *       with it (JFR's sampler among others), so a handler here would break profiling</td></tr>
  *   <tr><td>SIGINT</td><td>{@code exit(1)} at once (pid file left behind)</td>
@@ -52,6 +52,7 @@ public final class Signals implements AutoCloseable {
     static final String[] NAMES = {"USR1", "TTIN", "TTOU", "HUP", "INT", "TERM"};
 
     private final Runnable onShutdown; // the launcher's clean shutdown: stops the core
+    private volatile Runnable onReload = () -> { }; // SIGUSR1: the launcher's configuration reload
     private final Runnable onForcedExit; // second INT/TERM during shutdown
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
     private final List<Signal> installed = new ArrayList<>();
@@ -66,6 +67,11 @@ public final class Signals implements AutoCloseable {
      * Mirrors signal_init(): installs the handlers. {@code onShutdown} is run (on a signal thread) for the
      * first SIGINT or SIGTERM; it must only ask the loop to stop (e.g. {@code core::stop}).
      */
+    /** What SIGUSR1 does (it must not block: it only queues the reload). */
+    public void onReload(Runnable r) {
+        this.onReload = Objects.requireNonNull(r);
+    }
+
     public static Signals install(Runnable onShutdown) {
         Signals s = new Signals(onShutdown, () -> Runtime.getRuntime().halt(1));
         s.installAll();
@@ -97,7 +103,8 @@ public final class Signals implements AutoCloseable {
     void handle(String name, int signo) {
         switch (name) {
             case "USR1":
-                Log.always("signal " + signo + " (SIG" + name + ") received");
+                Log.always("signal " + signo + " (SIG" + name + ") received, reloading the configuration");
+                onReload.run();
                 break;
             case "TTIN":
                 Log.always("signal " + signo + " (SIG" + name + ") received, up logging level");

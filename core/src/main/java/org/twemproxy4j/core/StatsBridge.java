@@ -36,13 +36,13 @@ import org.twemproxy4j.stats.StatsSnapshot;
  * <p>Event-loop confined, except the constructors and {@link #stats()}.
  */
 public final class StatsBridge implements StatsSink {
-    private final ServerPool[] pools;
+    private ServerPool[] pools;                  // the core's pools (a reload replaces them)
     private final Stats stats;
     private final StatsSlot slot;                // this loop's slot of the stats
     private final LongSupplier currConnections;
     private final LongSupplier totalConnections;
-    private final long[][] poolLatency;          // [pool] histogram
-    private final long[][][] serverLatency;      // [pool][server] histogram
+    private long[][] poolLatency;                // [pool] histogram
+    private long[][][] serverLatency;            // [pool][server] histogram
 
     /**
      * A bridge for {@code pools} (the Context's, in index order) feeding {@code stats}, whose layout must name
@@ -125,6 +125,48 @@ public final class StatsBridge implements StatsSink {
         }
     }
 
+    /**
+     * A reload replaced the core's pools with {@code next}: later snapshots have its layout, and the latency
+     * histograms of pools and servers that persist (by name) carry on. Loop thread.
+     */
+    void pools(ServerPool[] next) {
+        long[][] pl = new long[next.length][];
+        long[][][] sl = new long[next.length][][];
+        for (int p = 0; p < next.length; p++) {
+            int op = indexOf(pools, next[p].name());
+            pl[p] = op >= 0 ? poolLatency[op] : LatencyHistogram.create();
+            Server[] ss = next[p].servers;
+            sl[p] = new long[ss.length][];
+            for (int s = 0; s < ss.length; s++) {
+                int os = op >= 0 ? serverIndex(pools[op], ss[s].name()) : -1;
+                sl[p][s] = os >= 0 ? serverLatency[op][os] : LatencyHistogram.create();
+            }
+        }
+        pools = next;
+        poolLatency = pl;
+        serverLatency = sl;
+        slot.layout(layout(next));
+    }
+
+    private static int indexOf(ServerPool[] ps, String name) {
+        for (int i = 0; i < ps.length; i++) {
+            if (ps[i].name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int serverIndex(ServerPool p, String name) {
+        Server[] ss = p.servers;
+        for (int i = 0; i < ss.length; i++) {
+            if (ss[i].name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** The stats this bridge feeds (thread-safe). */
     public Stats stats() {
         return stats;
@@ -163,10 +205,14 @@ public final class StatsBridge implements StatsSink {
      */
     @Override
     public void recordLatency(int poolIdx, int serverIdx, long nanos) {
+        if (poolIdx < 0 || poolIdx >= poolLatency.length) {
+            return; // a client of a pool a reload removed, still draining
+        }
         long micros = nanos / 1000L;
         LatencyHistogram.record(poolLatency[poolIdx], micros);
-        if (serverIdx >= 0) {
-            LatencyHistogram.record(serverLatency[poolIdx][serverIdx], micros);
+        long[][] sl = serverLatency[poolIdx];
+        if (serverIdx >= 0 && serverIdx < sl.length) { // a request sent before a reload may name an old index
+            LatencyHistogram.record(sl[serverIdx], micros);
         }
     }
 

@@ -51,14 +51,19 @@ class SignalsTest {
     }
 
     @Test
-    void usr1OnlyLogs() {
+    void usr1AsksForAReloadAndLogs() {
         Log.init(Log.LOG_EMERG, null, err);
         AtomicInteger shut = new AtomicInteger();
+        AtomicInteger reload = new AtomicInteger();
         Signals s = new Signals(shut::incrementAndGet, shut::incrementAndGet);
         s.handle("USR1", 10);
+        assertEquals(0, reload.get(), "no reload wired yet: only logged");
+        s.onReload(reload::incrementAndGet);
+        s.handle("USR1", 10);
+        assertEquals(1, reload.get());
         assertEquals(0, shut.get());
         assertEquals(Log.LOG_EMERG, Log.level());
-        assertTrue(out().contains(" signal 10 (SIGUSR1) received\n"), out());
+        assertTrue(out().contains(" signal 10 (SIGUSR1) received, reloading the configuration\n"), out());
     }
 
     @Test

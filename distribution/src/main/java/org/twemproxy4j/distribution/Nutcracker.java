@@ -25,6 +25,7 @@ import java.util.Map;
 import org.twemproxy4j.core.Core;
 import org.twemproxy4j.core.CoreModule;
 import org.twemproxy4j.core.Instance;
+import org.twemproxy4j.core.Reloader;
 import org.twemproxy4j.core.Signals;
 import org.twemproxy4j.core.StatsBridge;
 import org.twemproxy4j.core.conf.Conf;
@@ -102,6 +103,10 @@ public final class Nutcracker {
         /** The stats the service's loop feeds, served on the stats port; null: no stats port (test stand-ins). */
         default Stats stats() {
             return null;
+        }
+
+        /** Thread-safe, non-blocking: rereads the configuration file and applies it (SIGUSR1). */
+        default void reload() {
         }
     }
 
@@ -287,6 +292,7 @@ public final class Nutcracker {
                     s.stop();
                 }
             }
+            signals.onReload(s::reload);
             Stats stats = s.stats();
             if (stats != null) {
                 // stats_create(): the stats port is bound before the pools listen, and a failure stops the start
@@ -426,10 +432,16 @@ public final class Nutcracker {
         Injector injector = Guice.createInjector(modules(instance, conf));
         Core core = injector.getInstance(Core.class);
         Stats stats = injector.getInstance(Stats.class);
+        Reloader reloader = new Reloader(instance.confFilename, List.of(core), stats);
         return new Service() {
             @Override
             public Stats stats() {
                 return stats;
+            }
+
+            @Override
+            public void reload() {
+                reloader.request();
             }
 
             @Override
@@ -449,6 +461,7 @@ public final class Nutcracker {
 
             @Override
             public void close() {
+                reloader.close();
                 core.close();
             }
         };

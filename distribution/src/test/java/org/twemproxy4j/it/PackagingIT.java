@@ -174,7 +174,7 @@ class PackagingIT {
         assertTrue(start.contains("-c /etc/twemproxy4j/nutcracker.yml"), start);
         assertTrue(start.contains("-o /var/log/twemproxy4j/twemproxy4j.log"), start);
         assertFalse(words.contains("-d") || words.contains("--daemonize"), "foreground under systemd: " + start);
-        assertEquals(List.of("/bin/kill -HUP $MAINPID"), unit.get("ExecReload"));
+        assertEquals(List.of("/bin/kill -USR1 $MAINPID"), unit.get("ExecReload"));
         assertEquals(List.of("on-failure"), unit.get("Restart"));
         String user = unit.get("User").get(0);
         assertFalse(user.isEmpty() || user.equals("root"), "a dedicated user: " + user);
