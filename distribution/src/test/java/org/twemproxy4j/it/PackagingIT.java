@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.twemproxy4j.it.fixture.Ports;
 import org.twemproxy4j.it.fixture.RedisServer;
@@ -47,6 +48,7 @@ import org.twemproxy4j.it.fixture.Resp;
  * chosen, and a real run: a SET/GET round trip to a redis-server through the proxy started from another
  * directory, then SIGTERM, a clean exit 0 and the pid file removed.
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class PackagingIT {
     private static final String MAIN = "org.twemproxy4j.distribution.Nutcracker";
     private static final List<String> JVM_DEFAULTS = List.of("-Xms128m", "-Xmx512m", "-XX:+UseSerialGC",

@@ -19,11 +19,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 import org.twemproxy4j.it.fixture.Ports;
 import org.twemproxy4j.it.fixture.RedisServer;
 import redis.clients.jedis.Jedis;
@@ -37,6 +39,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * "gamma" (listen and server on unix sockets), "delta" (redis_auth + redis_db on a password-protected
  * backend), "down" (a server nobody listens on), "slow" (timeout 300 ms), "few" (client_connections 2).
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedisProxyIT {
     private final List<RedisServer> backends = new ArrayList<>();
@@ -468,7 +471,7 @@ class RedisProxyIT {
             for (byte b : req) {
                 out.write(b);
                 out.flush();
-                Thread.sleep(1);
+                Thread.sleep(1); // the scenario: each byte its own segment, arriving apart
             }
             String want = "+OK\r\n$5\r\nbytes\r\n$5\r\nbytes\r\n";
             assertEquals(want, exchange(s, "", want.length()));

@@ -7,14 +7,17 @@ import static org.twemproxy4j.proto.memcache.MemcacheHarness.show;
 
 import java.io.ByteArrayOutputStream;
 import java.net.Socket;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The core and the memcache protocol together over real sockets and real memcached backends; a third memcached
  * outside the pool is the oracle for what memcached itself answers.
  */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MemcacheProxyCoreTest {
     private static MemcacheHarness h;
     private static int oracle;
