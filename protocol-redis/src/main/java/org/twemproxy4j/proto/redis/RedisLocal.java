@@ -120,6 +120,9 @@ final class RedisLocal {
                 }
                 c.append(rsp, RedisProto.RSP_OK);
                 return;
+            case "SETINFO":
+                c.append(rsp, RedisProto.RSP_OK); // a client library's name and version: noted, not kept
+                return;
             case "GETNAME":
                 c.append(rsp, RedisProto.RSP_NIL);
                 return;
