@@ -633,9 +633,20 @@ public final class Corpus {
         add(cmds(g, "EVAL compile error", c("EVAL", "return +", "1", "k"), c("PING")));
         add(cmds(g, "EVAL runtime error", c("EVAL", "return redis.call('nosuch')", "1", "k"), c("PING")));
         add(cmds(g, "EVAL two tagged keys", c("EVAL", "return KEYS[1]..KEYS[2]..ARGV[1]", "2", "{t}a", "{t}b", "x")));
-        add(cmds(g, "EVAL keys on other servers go to the first key's", c("EVAL",
-                "redis.call('set', KEYS[1], 'x') return redis.call('exists', KEYS[2])", "2", "k0", "k1"),
-                c("GET", "k0"), c("GET", "k1")));
+        // FIX (co-location): a co-located multi-key command whose keys are on two servers gets -CROSSSLOT and
+        // nothing is forwarded (nutcracker sends it to the first key's server); spread() keys are on two servers
+        List<String> two = spread("alpha", 2);
+        String[][] colocated = {{"EVAL", "redis.call('set', KEYS[1], 'x') return redis.call('exists', KEYS[2])", "2"},
+            {"COPY"}, {"RPOPLPUSH"}, {"SDIFF"}, {"SMOVE"}, {"PFCOUNT"}};
+        for (String[] head : colocated) {
+            byte[][] cmd = head.length == 1 ? c(head[0], two.get(0), two.get(1))
+                    : c(head[0], head[1], head[2], two.get(0), two.get(1));
+            if (head[0].equals("SMOVE")) {
+                cmd = c("SMOVE", two.get(0), two.get(1), "m");
+            }
+            add(cmds("fix-colocation", head[0] + " with keys on two servers: -CROSSSLOT", cmd, c("PING"))
+                    .expect(Expect.errorAt(0)));
+        }
         add(cmds(g, "EVAL numkeys above the keys", c("EVAL", "return 1", "3", "a", "b"), c("PING"))
                 .expect(Expect.anyOf(Expect.same(), Expect.arity(0))));
         add(cmds(g, "EVAL non-numeric numkeys", c("EVAL", "return 1", "x", "a"), c("PING"))
