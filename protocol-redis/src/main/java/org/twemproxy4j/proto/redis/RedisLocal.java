@@ -129,7 +129,7 @@ final class RedisLocal {
             case "INFO":
             case "LIST": {
                 String line = "id=" + id(c) + " name= db=0 cmd=client|" + sub.toLowerCase(Locale.ROOT) + "\n";
-                bulk(rsp, ascii(sub.equals("INFO") ? line : line), c);
+                bulk(rsp, ascii(line), c);
                 return;
             }
             default:
