@@ -91,6 +91,11 @@ public final class MemcacheParser {
     public static final int PERR_DELETE_USAGE = 6;       // CLIENT_ERROR bad command line format.  Usage: ...
     public static final int PERR_LINE_TOO_LONG = 7;      // framing: no reply, close
 
+    // Msg.flags bits of a request line that the state machine itself uses (memcached's facts: MemcachedRules)
+    static final int F_PREV_CR = 1;               // the previous byte was \r (it ends the line if \n follows)
+    static final int F_LAST_NOREPLY = 4;          // the last complete word is "noreply"
+    static final int F_BAD_CHUNK = 1024;          // the data block did not end in \r\n
+
     // request states (the names of memcache_parse_req where they fit)
     static final int SW_START = 0;                // before the command word
     static final int SW_REQ_TYPE = 1;             // in the command word
@@ -101,39 +106,6 @@ public final class MemcacheParser {
     static final int SW_VAL_CR = 6;               // the \r after a data block
     static final int SW_ALMOST_DONE = 7;          // the \n after a data block
 
-    // word roles
-    private static final int ROLE_OTHER = 0;
-    private static final int ROLE_KEY = 1;
-    private static final int ROLE_FLAGS = 2;      // safe_strtoul
-    private static final int ROLE_EXPTIME = 3;    // safe_strtol
-    private static final int ROLE_VLEN = 4;       // safe_strtol
-    private static final int ROLE_CAS = 5;        // safe_strtoull
-    private static final int ROLE_DELTA = 6;      // safe_strtoull
-
-    // Msg.flags bits of a request line
-    private static final int F_PREV_CR = 1;           // the previous byte was \r
-    private static final int F_MATCH_NOREPLY = 2;     // the word so far is a prefix of "noreply"
-    private static final int F_LAST_NOREPLY = 4;      // the last complete word is "noreply"
-    private static final int F_HOLD_ZERO = 8;         // delete's third word is "0"
-    private static final int F_BAD_KEY = 16;          // a key longer than 250 bytes
-    private static final int F_BAD_NUM = 32;          // flags, exptime or bytes is not a number (or bytes < 0)
-    private static final int F_BAD_CAS = 64;          // cas unique is not a number
-    private static final int F_BAD_DELTA = 128;       // incr/decr delta is not a number
-    private static final int F_BAD_EXPTIME = 256;     // touch exptime is not a number
-    private static final int F_BAD_CHUNK = 1024;      // the data block did not end in \r\n
-    // the number being read (strtol family): sub-state and facts
-    private static final int N_SHIFT = 12;
-    private static final int N_MASK = 7 << N_SHIFT;
-    private static final int N_LEAD = 0;              // leading white space
-    private static final int N_SIGN = 1 << N_SHIFT;   // a sign was read
-    private static final int N_DIGITS = 2 << N_SHIFT; // digits are being read
-    private static final int N_TRAIL = 3 << N_SHIFT;  // white space after the digits: the rest is ignored
-    private static final int N_BAD = 4 << N_SHIFT;    // not a number
-    private static final int N_NEG = 1 << 16;         // the sign was '-'
-    private static final int N_OVF = 1 << 17;         // more than 64 bits of magnitude
-    private static final int N_ANY_MINUS = 1 << 18;   // a '-' anywhere in the word (strchr in safe_strtoul)
-
-    private static final long TWO63 = Long.MIN_VALUE; // 2^63 as an unsigned magnitude
 
     /** Stops at a byte that ends a request word: space, \r, \n or NUL (a stateless, shared processor). */
     private static final ByteProcessor WORD_BYTE = b -> b != ' ' && b != '\r' && b != '\n' && b != 0;
@@ -168,7 +140,6 @@ public final class MemcacheParser {
     private static final long W_PREPEND = pack("prepend");
     private static final long W_REPLACE = pack("replace");
     private static final long W_VERSION = pack("version");
-    private static final byte[] NOREPLY = {'n', 'o', 'r', 'e', 'p', 'l', 'y'};
 
     /** The request type of a command word of {@code len} bytes packed in {@code w}. */
     static int requestType(long w, int len) {
@@ -237,47 +208,6 @@ public final class MemcacheParser {
         return type == REQ_GET || type == REQ_GETS;
     }
 
-    /** The role of word {@code argi} (0 = the command) of a request of {@code type}. */
-    private static int role(int type, int argi) {
-        if (argi == 1) {
-            return type == UNKNOWN || type == REQ_QUIT || type == REQ_VERSION ? ROLE_OTHER : ROLE_KEY;
-        }
-        switch (type) {
-            case REQ_GET:
-            case REQ_GETS:
-                return ROLE_KEY;
-            case REQ_SET:
-            case REQ_ADD:
-            case REQ_REPLACE:
-            case REQ_APPEND:
-            case REQ_PREPEND:
-            case REQ_CAS:
-                switch (argi) {
-                    case 2:
-                        return ROLE_FLAGS;
-                    case 3:
-                        return ROLE_EXPTIME;
-                    case 4:
-                        return ROLE_VLEN;
-                    case 5:
-                        return type == REQ_CAS ? ROLE_CAS : ROLE_OTHER;
-                    default:
-                        return ROLE_OTHER;
-                }
-            case REQ_INCR:
-            case REQ_DECR:
-                return argi == 2 ? ROLE_DELTA : ROLE_OTHER;
-            case REQ_TOUCH:
-                return argi == 2 ? ROLE_EXPTIME : ROLE_OTHER;
-            default:
-                return ROLE_OTHER;
-        }
-    }
-
-    private static boolean isSpace(byte ch) {
-        return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == 0x0b || ch == '\f';
-    }
-
     /**
      * Mirrors memcache_parse_req(). Returns OK with the request complete (forwardable, or {@code noforward}
      * with {@code perr} naming memcached's reply), AGAIN for more bytes, or ERROR (with
@@ -326,7 +256,7 @@ public final class MemcacheParser {
                     break;
             }
 
-            if (state == SW_KEY && r.depth == ROLE_KEY && (r.flags & F_PREV_CR) == 0) {
+            if (state == SW_KEY && r.depth == MemcachedRules.ROLE_KEY && (r.flags & F_PREV_CR) == 0) {
                 // the bulk of a key, up to the byte that ends it, in one scan
                 int q = buf.forEachByte(p, last - p, WORD_BYTE);
                 int end = q < 0 ? last : q;
@@ -358,7 +288,7 @@ public final class MemcacheParser {
                 // a \r just before the \n is not part of the last word (it is still pending)
                 r.flags &= ~F_PREV_CR;
                 endWord(r, state);
-                state = verdict(r);
+                state = MemcachedRules.verdict(r) ? SW_VAL : SW_START;
                 if (state == SW_START) {
                     return done(r, p);
                 }
@@ -444,11 +374,7 @@ public final class MemcacheParser {
             return SW_REQ_TYPE;
         }
         r.llen = 0;
-        r.integer = 0;
-        r.flags = (r.flags & ~(N_MASK | N_NEG | N_OVF | N_ANY_MINUS)) | F_MATCH_NOREPLY;
-        int role = role(r.type, r.argi);
-        r.depth = role;
-        if (role == ROLE_KEY) {
+        if (MemcachedRules.wordStart(r) == MemcachedRules.ROLE_KEY) {
             r.addKey(b, at, 0);
         }
         return SW_KEY;
@@ -460,269 +386,40 @@ public final class MemcacheParser {
             r.integer = (r.integer << 8) | (ch & 0xff);
             r.llen++;
         } else if (state == SW_KEY) {
-            wordByte(r, ch);
+            if (r.depth == MemcachedRules.ROLE_KEY) {
+                r.keyLen[r.nkeys - 1]++;
+            }
+            MemcachedRules.wordByte(r, ch);
+            r.llen++;
         }
     }
 
-    private static void wordByte(Msg r, byte ch) {
-        int len = r.llen;
-        int f = r.flags;
-        if ((f & F_MATCH_NOREPLY) != 0 && (len >= NOREPLY.length || NOREPLY[len] != ch)) {
-            f &= ~F_MATCH_NOREPLY;
-        }
-        r.llen = len + 1;
-        int role = r.depth;
-        if (role == ROLE_KEY) {
-            r.keyLen[r.nkeys - 1]++;
-        } else if (role != ROLE_OTHER) {
-            f = numByte(r, f, ch);
-        } else if (r.argi == 2 && r.type == REQ_DELETE && len == 0 && ch == '0') {
-            f |= F_HOLD_ZERO;
-        }
-        r.flags = f;
-    }
-
-    /** One byte of a number read as strtol/strtoul do (leading white space, sign, digits, then anything). */
-    private static int numByte(Msg r, int f, byte ch) {
-        if (ch == '-') {
-            f |= N_ANY_MINUS;
-        }
-        switch (f & N_MASK) {
-            case N_LEAD:
-                if (isSpace(ch)) {
-                    return f;
-                }
-                if (ch == '-' || ch == '+') {
-                    f = (f & ~N_MASK) | N_SIGN;
-                    if (ch == '-') {
-                        f |= N_NEG;
-                    }
-                    return f;
-                }
-                // fall through
-            case N_SIGN:
-            case N_DIGITS:
-                if (ch >= '0' && ch <= '9') {
-                    long v = r.integer;
-                    int d = ch - '0';
-                    // unsigned 64-bit v * 10 + d, flagging overflow
-                    if (Long.compareUnsigned(v, Long.divideUnsigned(-1L - d, 10)) > 0) {
-                        f |= N_OVF;
-                    }
-                    r.integer = v * 10 + d;
-                    return (f & ~N_MASK) | N_DIGITS;
-                }
-                if ((f & N_MASK) == N_DIGITS && isSpace(ch)) {
-                    return (f & ~N_MASK) | N_TRAIL;
-                }
-                return (f & ~N_MASK) | N_BAD;
-            default:
-                return f; // N_TRAIL ignores the rest; N_BAD stays bad
-        }
-    }
-
-    /** A word ends (at a space, a NUL or the end of the line): its facts are folded into the line's. */
+    /** A word ends (at a space, a NUL or the end of the line). */
     private static void endWord(Msg r, int state) {
         if (state != SW_REQ_TYPE && state != SW_KEY) {
             return;
         }
         int len = r.llen;
-        int argi = r.argi;
         if (len == 0) {
             // a word that was only a \r before the \n: memcached never sees it
-            if (state == SW_KEY && r.depth == ROLE_KEY) {
+            if (state == SW_KEY && r.depth == MemcachedRules.ROLE_KEY) {
                 r.nkeys--;
                 r.keyMbuf[r.nkeys] = null;
             }
             return;
         }
-        int f = r.flags;
         if (state == SW_REQ_TYPE) {
             r.type = len <= 8 ? requestType(r.integer, len) : UNKNOWN;
             r.narg = 1;
             r.argi = 1;
-            r.flags = f & ~F_LAST_NOREPLY;
+            r.flags &= ~F_LAST_NOREPLY;
             return;
         }
-        int role = r.depth;
-        // a key is never the word that counts as noreply (memcached refuses every such line on its word count)
-        f = role != ROLE_KEY && len == NOREPLY.length && (f & F_MATCH_NOREPLY) != 0
-                ? f | F_LAST_NOREPLY : f & ~F_LAST_NOREPLY;
-        switch (role) {
-            case ROLE_KEY:
-                if (len > MEMCACHE_MAX_KEY_LENGTH) {
-                    f |= F_BAD_KEY;
-                }
-                break;
-            case ROLE_FLAGS:
-                if (!strtoul(r, f)) {
-                    f |= F_BAD_NUM;
-                }
-                break;
-            case ROLE_EXPTIME:
-                if (!strtol(r, f)) {
-                    f |= r.type == REQ_TOUCH ? F_BAD_EXPTIME : F_BAD_NUM;
-                }
-                break;
-            case ROLE_VLEN:
-                if (!strtol(r, f)) {
-                    f |= F_BAD_NUM;
-                } else {
-                    long v = (f & N_NEG) != 0 ? -r.integer : r.integer;
-                    r.rlen = (int) v; // kept in an int32, as memcached keeps it
-                }
-                break;
-            case ROLE_CAS:
-                if (!strtoul(r, f)) {
-                    f |= F_BAD_CAS;
-                }
-                break;
-            case ROLE_DELTA:
-                if (!strtoul(r, f)) {
-                    f |= F_BAD_DELTA;
-                }
-                break;
-            default:
-                if (argi == 2 && r.type == REQ_DELETE && len != 1) {
-                    f &= ~F_HOLD_ZERO;
-                }
-                break;
-        }
-        r.flags = f;
+        MemcachedRules.wordEnd(r);
         r.narg++;
         r.argi++;
     }
 
-    /** safe_strtoul / safe_strtoull on 64-bit Linux: the word read so far is a valid unsigned number. */
-    private static boolean strtoul(Msg r, int f) {
-        int n = f & N_MASK;
-        if ((n != N_DIGITS && n != N_TRAIL) || (f & N_OVF) != 0) {
-            return false;
-        }
-        long v = (f & N_NEG) != 0 ? -r.integer : r.integer;
-        // a value negative as a signed number is refused when the word has a '-'
-        return v >= 0 || (f & N_ANY_MINUS) == 0;
-    }
-
-    /** safe_strtol on 64-bit Linux: a valid signed long (what is then kept is its low 32 bits). */
-    private static boolean strtol(Msg r, int f) {
-        int n = f & N_MASK;
-        if ((n != N_DIGITS && n != N_TRAIL) || (f & N_OVF) != 0) {
-            return false;
-        }
-        long m = r.integer;
-        if ((f & N_NEG) != 0) {
-            return Long.compareUnsigned(m, TWO63) <= 0;
-        }
-        return m >= 0;
-    }
-
-    /**
-     * The end of a request line: decides as memcached's process_command_ascii() would. Returns SW_VAL when a
-     * data block follows, else SW_START (the request is complete).
-     */
-    private static int verdict(Msg r) {
-        int type = r.type;
-        int words = r.narg;
-        int f = r.flags;
-        boolean lastNoreply = (f & F_LAST_NOREPLY) != 0;
-        r.noreply = false;
-        if (words == 0) {
-            return refuse(r, PERR_ERROR);
-        }
-        switch (type) {
-            case REQ_GET:
-            case REQ_GETS:
-                if (words < 2) {
-                    return refuse(r, PERR_ERROR);
-                }
-                if ((f & F_BAD_KEY) != 0) {
-                    return refuse(r, PERR_BAD_FORMAT);
-                }
-                return SW_START;
-
-            case REQ_SET:
-            case REQ_ADD:
-            case REQ_REPLACE:
-            case REQ_APPEND:
-            case REQ_PREPEND:
-            case REQ_CAS: {
-                int min = type == REQ_CAS ? 6 : 5;
-                if (words != min && words != min + 1) {
-                    return refuse(r, PERR_ERROR);
-                }
-                int perr = PERR_NONE;
-                if ((f & (F_BAD_KEY | F_BAD_NUM | F_BAD_CAS)) != 0 || r.rlen < 0 || r.rlen > Integer.MAX_VALUE - 2) {
-                    perr = PERR_BAD_FORMAT;
-                }
-                if (perr != PERR_NONE) {
-                    return refuse(r, lastNoreply ? PERR_SILENT : perr);
-                }
-                r.noreply = lastNoreply;
-                return SW_VAL;
-            }
-
-            case REQ_INCR:
-            case REQ_DECR:
-            case REQ_TOUCH:
-                if (words != 3 && words != 4) {
-                    return refuse(r, PERR_ERROR);
-                }
-                if ((f & F_BAD_KEY) != 0) {
-                    return refuse(r, lastNoreply ? PERR_SILENT : PERR_BAD_FORMAT);
-                }
-                if ((f & (F_BAD_DELTA | F_BAD_EXPTIME)) != 0) {
-                    return refuse(r, lastNoreply ? PERR_SILENT
-                            : type == REQ_TOUCH ? PERR_BAD_EXPTIME : PERR_BAD_DELTA);
-                }
-                r.noreply = lastNoreply;
-                return SW_START;
-
-            case REQ_DELETE: {
-                if (words < 2 || words > 4) {
-                    return refuse(r, PERR_ERROR);
-                }
-                boolean noreply = false;
-                if (words > 2) {
-                    boolean zero = (f & F_HOLD_ZERO) != 0;
-                    noreply = lastNoreply;
-                    boolean valid = (words == 3 && (zero || noreply)) || (words == 4 && zero && noreply);
-                    if (!valid) {
-                        return refuse(r, noreply ? PERR_SILENT : PERR_DELETE_USAGE);
-                    }
-                }
-                if ((f & F_BAD_KEY) != 0) {
-                    return refuse(r, noreply ? PERR_SILENT : PERR_BAD_FORMAT);
-                }
-                r.noreply = noreply;
-                return SW_START;
-            }
-
-            case REQ_QUIT:
-                r.quit = true;
-                r.noforward = true;
-                return SW_START;
-
-            case REQ_VERSION:
-                // forwarded to the server of the key "placeholder" (no keys)
-                return SW_START;
-
-            default:
-                return refuse(r, PERR_ERROR);
-        }
-    }
-
-    private static int refuse(Msg r, int perr) {
-        r.noforward = true;
-        r.noreply = false;
-        r.perr = perr;
-        // keys of a refused request are not routed anywhere
-        for (int i = 0; i < r.nkeys; i++) {
-            r.keyMbuf[i] = null;
-        }
-        r.nkeys = 0;
-        return SW_START;
-    }
 
     // responses
 
