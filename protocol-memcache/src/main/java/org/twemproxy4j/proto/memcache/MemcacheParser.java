@@ -64,6 +64,18 @@ public final class MemcacheParser {
     public static final int REQ_TOUCH = 12;
     public static final int REQ_QUIT = 13;
     public static final int REQ_VERSION = 14;
+    // beyond nutcracker: memcached 1.6's gat/gats, meta commands and whole-pool commands
+    public static final int REQ_GAT = 15;
+    public static final int REQ_GATS = 16;
+    public static final int REQ_MG = 17;
+    public static final int REQ_MS = 18;
+    public static final int REQ_MD = 19;
+    public static final int REQ_MA = 20;
+    public static final int REQ_ME = 21;
+    public static final int REQ_MN = 22;
+    public static final int REQ_FLUSH_ALL = 23;
+    public static final int REQ_VERBOSITY = 24;
+    public static final int REQ_STATS = 25;
 
     // response types (Msg.type), as nutcracker's MSG_RSP_MC_*
     public static final int RSP_NUM = 20;
@@ -79,6 +91,17 @@ public final class MemcacheParser {
     public static final int RSP_ERROR = 30;
     public static final int RSP_CLIENT_ERROR = 31;
     public static final int RSP_SERVER_ERROR = 32;
+    public static final int RSP_OK = 33;       // flush_all, verbosity
+    public static final int RSP_STAT = 34;     // STAT lines ended by END (each line recorded as a key)
+    // meta responses
+    public static final int RSP_HD = 40;       // success, no value
+    public static final int RSP_VA = 41;       // VA <size> <flags>*, then a data block
+    public static final int RSP_EN = 42;       // miss
+    public static final int RSP_NF = 43;       // not found
+    public static final int RSP_NS = 44;       // not stored
+    public static final int RSP_EX = 45;       // exists (cas mismatch)
+    public static final int RSP_MN = 46;       // meta no-op
+    public static final int RSP_ME = 47;       // meta debug
 
     // local replies (Msg.perr) to requests memcached would refuse
     public static final int PERR_NONE = 0;
@@ -90,11 +113,20 @@ public final class MemcacheParser {
     public static final int PERR_BAD_EXPTIME = 5;        // CLIENT_ERROR invalid exptime argument
     public static final int PERR_DELETE_USAGE = 6;       // CLIENT_ERROR bad command line format.  Usage: ...
     public static final int PERR_LINE_TOO_LONG = 7;      // framing: no reply, close
+    public static final int PERR_MN = 8;                 // mn: MN
+    public static final int PERR_OK = 9;                 // verbosity: OK
+    public static final int PERR_VERSION = 10;           // version: the proxy's own
 
     // Msg.flags bits of a request line that the state machine itself uses (memcached's facts: MemcachedRules)
     static final int F_PREV_CR = 1;               // the previous byte was \r (it ends the line if \n follows)
     static final int F_LAST_NOREPLY = 4;          // the last complete word is "noreply"
     static final int F_BAD_CHUNK = 1024;          // the data block did not end in \r\n
+    static final int F_META_QUIET = 2048;         // a meta command with the q flag (memcached may not answer)
+
+    /** Index in {@link Msg#stack} of the first byte of the command word (to tell 9-byte words apart). */
+    static final int CMD_FIRST = 1;
+    /** Index in {@link Msg#stack} of the offset in the request of a meta command's {@code q} flag. */
+    static final int Q_AT = 2;
 
     // request states (the names of memcache_parse_req where they fit)
     static final int SW_START = 0;                // before the command word
@@ -140,11 +172,45 @@ public final class MemcacheParser {
     private static final long W_PREPEND = pack("prepend");
     private static final long W_REPLACE = pack("replace");
     private static final long W_VERSION = pack("version");
+    private static final long W_GAT = pack("gat");
+    private static final long W_GATS = pack("gats");
+    private static final long W_STATS = pack("stats");
+    private static final long W_MG = pack("mg");
+    private static final long W_MS = pack("ms");
+    private static final long W_MD = pack("md");
+    private static final long W_MA = pack("ma");
+    private static final long W_ME = pack("me");
+    private static final long W_MN = pack("mn");
+    private static final long W_FLUSH_ALL_TAIL = pack("lush_all");   // the last 8 bytes of flush_all
+    private static final long W_VERBOSITY_TAIL = pack("erbosity");   // the last 8 bytes of verbosity
 
-    /** The request type of a command word of {@code len} bytes packed in {@code w}. */
-    static int requestType(long w, int len) {
+    /**
+     * The request type of a command word of {@code len} bytes whose last 8 bytes are packed in {@code w} and
+     * whose first byte is {@code first}.
+     */
+    static int requestType(long w, int len, int first) {
         switch (len) {
+            case 2:
+                if (w == W_MG) {
+                    return REQ_MG;
+                }
+                if (w == W_MS) {
+                    return REQ_MS;
+                }
+                if (w == W_MD) {
+                    return REQ_MD;
+                }
+                if (w == W_MA) {
+                    return REQ_MA;
+                }
+                if (w == W_ME) {
+                    return REQ_ME;
+                }
+                return w == W_MN ? REQ_MN : UNKNOWN;
             case 3:
+                if (w == W_GAT) {
+                    return REQ_GAT;
+                }
                 if (w == W_GET) {
                     return REQ_GET;
                 }
@@ -171,8 +237,11 @@ public final class MemcacheParser {
                 if (w == W_QUIT) {
                     return REQ_QUIT;
                 }
-                return UNKNOWN;
+                return w == W_GATS ? REQ_GATS : UNKNOWN;
             case 5:
+                if (w == W_STATS) {
+                    return REQ_STATS;
+                }
                 return w == W_TOUCH ? REQ_TOUCH : UNKNOWN;
             case 6:
                 if (w == W_APPEND) {
@@ -193,6 +262,11 @@ public final class MemcacheParser {
                     return REQ_VERSION;
                 }
                 return UNKNOWN;
+            case 9:
+                if (first == 'f' && w == W_FLUSH_ALL_TAIL) {
+                    return REQ_FLUSH_ALL;
+                }
+                return first == 'v' && w == W_VERBOSITY_TAIL ? REQ_VERBOSITY : UNKNOWN;
             default:
                 return UNKNOWN;
         }
@@ -203,9 +277,29 @@ public final class MemcacheParser {
         return type >= REQ_CAS && type <= REQ_PREPEND;
     }
 
-    /** memcache_retrieval(). */
+    /** memcache_retrieval(), with gat and gats: the commands answered by VALUE blocks and END. */
     public static boolean retrieval(int type) {
-        return type == REQ_GET || type == REQ_GETS;
+        return type == REQ_GET || type == REQ_GETS || type == REQ_GAT || type == REQ_GATS;
+    }
+
+    /** The meta commands that carry a key: mg, ms, md, ma, me. */
+    public static boolean meta(int type) {
+        return type >= REQ_MG && type <= REQ_ME;
+    }
+
+    /** True for a meta command with the {@code q} flag: memcached leaves some of its replies out. */
+    public static boolean quiet(Msg r) {
+        return meta(r.type) && (r.flags & F_META_QUIET) != 0;
+    }
+
+    /** True for a whole-pool request that ended in {@code noreply}: the client gets no reply. */
+    public static boolean silent(Msg r) {
+        return (r.flags & F_LAST_NOREPLY) != 0;
+    }
+
+    /** The offset in request {@code r} of its meta {@code q} flag (when {@link #quiet}). */
+    public static int quietAt(Msg r) {
+        return r.stack[Q_AT];
     }
 
     /**
@@ -382,7 +476,10 @@ public final class MemcacheParser {
 
     private static void lineByte(Msg r, int state, byte ch) {
         if (state == SW_REQ_TYPE) {
-            // command words are matched packed; one longer than 8 bytes is no supported command
+            // command words are matched packed (the last 8 bytes, and the first); none is longer than 9 bytes
+            if (r.llen == 0) {
+                r.stack[CMD_FIRST] = ch & 0xff;
+            }
             r.integer = (r.integer << 8) | (ch & 0xff);
             r.llen++;
         } else if (state == SW_KEY) {
@@ -409,7 +506,7 @@ public final class MemcacheParser {
             return;
         }
         if (state == SW_REQ_TYPE) {
-            r.type = len <= 8 ? requestType(r.integer, len) : UNKNOWN;
+            r.type = len <= 9 ? requestType(r.integer, len, r.stack[CMD_FIRST]) : UNKNOWN;
             r.narg = 1;
             r.argi = 1;
             r.flags &= ~F_LAST_NOREPLY;
@@ -439,7 +536,18 @@ public final class MemcacheParser {
     static final int SW_VAL_LF = 13;
     static final int SW_CRLF = 14;              // spaces, then \r
     static final int SW_RSP_ALMOST_DONE = 15;   // the final \n
+    static final int SW_STAT_LF = 16;           // the \n of a STAT line (another line follows)
 
+    private static final long R_OK = pack("OK");
+    private static final long R_HD = pack("HD");
+    private static final long R_VA = pack("VA");
+    private static final long R_EN = pack("EN");
+    private static final long R_NF = pack("NF");
+    private static final long R_NS = pack("NS");
+    private static final long R_EX = pack("EX");
+    private static final long R_MN = pack("MN");
+    private static final long R_ME = pack("ME");
+    private static final long R_STAT = pack("STAT");
     private static final long R_END = pack("END");
     private static final long R_VALUE = pack("VALUE");
     private static final long R_ERROR = pack("ERROR");
@@ -458,8 +566,12 @@ public final class MemcacheParser {
 
     private static int responseType(long tail, int len, int first) {
         switch (len) {
+            case 2:
+                return metaType(tail);
             case 3:
                 return tail == R_END ? RSP_END : UNKNOWN;
+            case 4:
+                return tail == R_STAT ? RSP_STAT : UNKNOWN;
             case 5:
                 if (tail == R_VALUE) {
                     return RSP_VALUE;
@@ -490,6 +602,35 @@ public final class MemcacheParser {
             default:
                 return UNKNOWN;
         }
+    }
+
+    /** The two-letter replies: the meta commands' status words, and OK (flush_all, verbosity). */
+    private static int metaType(long w) {
+        if (w == R_HD) {
+            return RSP_HD;
+        }
+        if (w == R_VA) {
+            return RSP_VA;
+        }
+        if (w == R_EN) {
+            return RSP_EN;
+        }
+        if (w == R_NF) {
+            return RSP_NF;
+        }
+        if (w == R_NS) {
+            return RSP_NS;
+        }
+        if (w == R_EX) {
+            return RSP_EX;
+        }
+        if (w == R_MN) {
+            return RSP_MN;
+        }
+        if (w == R_ME) {
+            return RSP_ME;
+        }
+        return w == R_OK ? RSP_OK : UNKNOWN;
     }
 
     /**
@@ -549,10 +690,10 @@ public final class MemcacheParser {
                 case SW_RSP_STR:
                     if (ch == ' ' || ch == '\r') {
                         int t = responseType(r.integer, r.llen, r.flags & 0xff);
-                        if ((r.flags & RF_VALUES) != 0 && t != RSP_VALUE && t != RSP_END) {
-                            return rspError(r, p, state); // only VALUE or END may follow a value
+                        if ((r.flags & RF_VALUES) != 0 && t != r.type && t != RSP_END) {
+                            return rspError(r, p, state); // only VALUE (STAT) or END may follow a VALUE (STAT)
                         }
-                        if (t != RSP_VALUE) {
+                        if (t != RSP_VALUE && t != RSP_STAT) {
                             dropBlock(r);
                         }
                         switch (t) {
@@ -580,8 +721,28 @@ public final class MemcacheParser {
                             case RSP_CLIENT_ERROR:
                             case RSP_SERVER_ERROR:
                             case RSP_VERSION:
+                            case RSP_OK:
+                            case RSP_HD:
+                            case RSP_EN:
+                            case RSP_NF:
+                            case RSP_NS:
+                            case RSP_EX:
+                            case RSP_MN:
+                            case RSP_ME:
+                                // text or meta flags (k, O, c ...) up to the end of the line
                                 r.type = t;
                                 state = SW_RSP_RUNTO_CRLF;
+                                break;
+                            case RSP_STAT:
+                                // each STAT line is recorded (from the S through its CRLF) for the merge
+                                r.type = RSP_STAT;
+                                r.flags |= RF_VALUES;
+                                state = SW_RSP_RUNTO_CRLF;
+                                break;
+                            case RSP_VA:
+                                // VA <size> <flags>*\r\n<data>\r\n
+                                r.type = RSP_VA;
+                                state = SW_SPACES_BEFORE_VLEN;
                                 break;
                             default:
                                 return rspError(r, p, state);
@@ -669,7 +830,9 @@ public final class MemcacheParser {
                     p = q;
                     ch = buf.getByte(p);
                     if (ch == '\r') {
-                        state = r.type == RSP_VALUE ? SW_RUNTO_VAL : SW_RSP_ALMOST_DONE;
+                        int t = r.type;
+                        state = t == RSP_VALUE || t == RSP_VA ? SW_RUNTO_VAL
+                                : t == RSP_STAT ? SW_STAT_LF : SW_RSP_ALMOST_DONE;
                     } else {
                         return rspError(r, p, state);
                     }
@@ -681,7 +844,9 @@ public final class MemcacheParser {
                         return rspError(r, p, state);
                     }
                     // the VALUE line is complete: its block is the line, the data and its CRLF
-                    r.keyLen[r.nkeys - 1] = (int) (r.rnarg + 1 + r.rlen + 2);
+                    if (r.type == RSP_VALUE) {
+                        r.keyLen[r.nkeys - 1] = (int) (r.rnarg + 1 + r.rlen + 2);
+                    }
                     state = r.rlen == 0 ? SW_RSP_VAL_CR : SW_RSP_VAL;
                     break;
 
@@ -696,6 +861,17 @@ public final class MemcacheParser {
                     if (ch != '\n') {
                         return rspError(r, p, state);
                     }
+                    if (r.type == RSP_VA) {
+                        return rspDone(r, p + 1);
+                    }
+                    state = SW_RSP_START;
+                    break;
+
+                case SW_STAT_LF:
+                    if (ch != '\n') {
+                        return rspError(r, p, state);
+                    }
+                    r.keyLen[r.nkeys - 1] = r.rnarg + 1;
                     state = SW_RSP_START;
                     break;
 
@@ -711,12 +887,7 @@ public final class MemcacheParser {
                     if (ch != '\n') {
                         return rspError(r, p, state);
                     }
-                    p++;
-                    r.state = SW_RSP_START;
-                    r.pos = p;
-                    r.flags &= ~RF_VALUES;
-                    r.argi = 0; // the coalesce cursor over the VALUE blocks
-                    return ParseResult.OK;
+                    return rspDone(r, p + 1);
 
                 default:
                     throw new IllegalStateException("memcache response parser in state " + state);
@@ -727,6 +898,14 @@ public final class MemcacheParser {
         r.state = state;
         r.pos = p;
         return ParseResult.AGAIN;
+    }
+
+    private static int rspDone(Msg r, int p) {
+        r.state = SW_RSP_START;
+        r.pos = p;
+        r.flags &= ~RF_VALUES;
+        r.argi = 0; // the coalesce cursor over the VALUE blocks
+        return ParseResult.OK;
     }
 
     private static void dropBlock(Msg r) {

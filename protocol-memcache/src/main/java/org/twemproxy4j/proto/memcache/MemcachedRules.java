@@ -1,6 +1,48 @@
 package org.twemproxy4j.proto.memcache;
 
+import static org.twemproxy4j.proto.memcache.MemcacheParser.F_BAD_CHUNK;
 import static org.twemproxy4j.proto.memcache.MemcacheParser.F_LAST_NOREPLY;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.F_META_QUIET;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.F_PREV_CR;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.MEMCACHE_MAX_KEY_LENGTH;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_BAD_DATA_CHUNK;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_BAD_DELTA;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_BAD_EXPTIME;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_BAD_FORMAT;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_DELETE_USAGE;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_ERROR;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_MN;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_NONE;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_OK;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_SILENT;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_VERSION;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.Q_AT;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_ADD;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_APPEND;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_CAS;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_DECR;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_DELETE;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_FLUSH_ALL;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_GAT;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_GATS;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_GET;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_GETS;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_INCR;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_MA;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_MD;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_ME;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_MG;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_MN;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_MS;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_PREPEND;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_QUIT;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_REPLACE;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_SET;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_STATS;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_TOUCH;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_VERBOSITY;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.REQ_VERSION;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.UNKNOWN;
 
 import org.twemproxy4j.core.msg.Msg;
 
@@ -24,6 +66,7 @@ final class MemcachedRules {
     static final int ROLE_VLEN = 4;       // safe_strtol
     static final int ROLE_CAS = 5;        // safe_strtoull
     static final int ROLE_DELTA = 6;      // safe_strtoull
+    static final int ROLE_MFLAG = 7;      // a meta command's flag (one letter, then its token if any)
 
     // facts of a request line (Msg.flags bits; F_PREV_CR, F_LAST_NOREPLY and F_BAD_CHUNK are the parser's)
     static final int F_MATCH_NOREPLY = 2;     // the word so far is a prefix of "noreply"
@@ -32,7 +75,8 @@ final class MemcachedRules {
     static final int F_BAD_NUM = 32;          // flags, exptime or bytes is not a number (or bytes < 0)
     static final int F_BAD_CAS = 64;          // cas unique is not a number
     static final int F_BAD_DELTA = 128;       // incr/decr delta is not a number
-    static final int F_BAD_EXPTIME = 256;     // touch exptime is not a number
+    static final int F_BAD_EXPTIME = 256;     // touch/gat exptime is not a number
+    static final int F_Q_WORD = 512;          // the meta flag word so far is "q"
     // facts of the number being read
     static final int F_NUM_NEG = 1 << 16;       // its sign was '-'
     static final int F_NUM_OVF = 1 << 17;       // more than 64 bits of magnitude
@@ -55,19 +99,42 @@ final class MemcachedRules {
 
     /** The role of word {@code argi} (0 = the command) of a request of {@code type}. */
     static int role(int type, int argi) {
+        switch (type) {
+            case UNKNOWN:
+            case REQ_QUIT:
+            case REQ_VERSION:
+            case REQ_MN:
+            case REQ_VERBOSITY:
+            case REQ_STATS:
+                return ROLE_OTHER;
+            case REQ_FLUSH_ALL:
+                return argi == 1 ? ROLE_EXPTIME : ROLE_OTHER;
+            case REQ_GET:
+            case REQ_GETS:
+                return ROLE_KEY;
+            case REQ_GAT:
+            case REQ_GATS:
+                return argi == 1 ? ROLE_EXPTIME : ROLE_KEY;
+            case REQ_MS:
+                return argi == 1 ? ROLE_KEY : argi == 2 ? ROLE_VLEN : ROLE_MFLAG;
+            case REQ_MG:
+            case REQ_MD:
+            case REQ_MA:
+            case REQ_ME:
+                return argi == 1 ? ROLE_KEY : ROLE_MFLAG;
+            default:
+                break;
+        }
         if (argi == 1) {
-            return type == MemcacheParser.UNKNOWN || type == MemcacheParser.REQ_QUIT || type == MemcacheParser.REQ_VERSION ? ROLE_OTHER : ROLE_KEY;
+            return ROLE_KEY;
         }
         switch (type) {
-            case MemcacheParser.REQ_GET:
-            case MemcacheParser.REQ_GETS:
-                return ROLE_KEY;
-            case MemcacheParser.REQ_SET:
-            case MemcacheParser.REQ_ADD:
-            case MemcacheParser.REQ_REPLACE:
-            case MemcacheParser.REQ_APPEND:
-            case MemcacheParser.REQ_PREPEND:
-            case MemcacheParser.REQ_CAS:
+            case REQ_SET:
+            case REQ_ADD:
+            case REQ_REPLACE:
+            case REQ_APPEND:
+            case REQ_PREPEND:
+            case REQ_CAS:
                 switch (argi) {
                     case 2:
                         return ROLE_FLAGS;
@@ -76,14 +143,14 @@ final class MemcachedRules {
                     case 4:
                         return ROLE_VLEN;
                     case 5:
-                        return type == MemcacheParser.REQ_CAS ? ROLE_CAS : ROLE_OTHER;
+                        return type == REQ_CAS ? ROLE_CAS : ROLE_OTHER;
                     default:
                         return ROLE_OTHER;
                 }
-            case MemcacheParser.REQ_INCR:
-            case MemcacheParser.REQ_DECR:
+            case REQ_INCR:
+            case REQ_DECR:
                 return argi == 2 ? ROLE_DELTA : ROLE_OTHER;
-            case MemcacheParser.REQ_TOUCH:
+            case REQ_TOUCH:
                 return argi == 2 ? ROLE_EXPTIME : ROLE_OTHER;
             default:
                 return ROLE_OTHER;
@@ -98,7 +165,7 @@ final class MemcachedRules {
     static int wordStart(Msg r) {
         r.integer = 0;
         r.stack[NUM] = NUM_LEAD;
-        r.flags = (r.flags & ~(F_NUM_NEG | F_NUM_OVF | F_NUM_ANY_MINUS)) | F_MATCH_NOREPLY;
+        r.flags = (r.flags & ~(F_NUM_NEG | F_NUM_OVF | F_NUM_ANY_MINUS | F_Q_WORD)) | F_MATCH_NOREPLY;
         int role = role(r.type, r.argi);
         r.depth = role;
         return role;
@@ -112,9 +179,17 @@ final class MemcachedRules {
             f &= ~F_MATCH_NOREPLY;
         }
         int role = r.depth;
-        if (role != ROLE_KEY && role != ROLE_OTHER) {
+        if (role == ROLE_MFLAG) {
+            // the quiet flag is the word "q"; the first one is remembered (its offset in the request)
+            if (len == 0 && ch == 'q' && (f & F_META_QUIET) == 0) {
+                f |= F_Q_WORD;
+                r.stack[Q_AT] = r.rnarg - 1;
+            } else {
+                f &= ~F_Q_WORD;
+            }
+        } else if (role != ROLE_KEY && role != ROLE_OTHER) {
             f = numByte(r, f, ch);
-        } else if (r.argi == 2 && r.type == MemcacheParser.REQ_DELETE && len == 0 && ch == '0') {
+        } else if (r.argi == 2 && r.type == REQ_DELETE && len == 0 && ch == '0') {
             f |= F_HOLD_ZERO;
         }
         r.flags = f;
@@ -165,7 +240,7 @@ final class MemcachedRules {
                 ? f | F_LAST_NOREPLY : f & ~F_LAST_NOREPLY;
         switch (role) {
             case ROLE_KEY:
-                if (len > MemcacheParser.MEMCACHE_MAX_KEY_LENGTH) {
+                if (len > MEMCACHE_MAX_KEY_LENGTH) {
                     f |= F_BAD_KEY;
                 }
                 break;
@@ -176,7 +251,16 @@ final class MemcachedRules {
                 break;
             case ROLE_EXPTIME:
                 if (!strtol(r, f)) {
-                    f |= r.type == MemcacheParser.REQ_TOUCH ? F_BAD_EXPTIME : F_BAD_NUM;
+                    int t = r.type;
+                    f |= t == REQ_TOUCH || t == REQ_GAT || t == REQ_GATS ? F_BAD_EXPTIME : F_BAD_NUM;
+                } else if (r.type == REQ_GAT || r.type == REQ_GATS || r.type == REQ_FLUSH_ALL) {
+                    // gat's exptime and flush_all's delay, as memcached keeps them (an int32), for the fragments
+                    r.rlen = (int) ((f & F_NUM_NEG) != 0 ? -r.integer : r.integer);
+                }
+                break;
+            case ROLE_MFLAG:
+                if ((f & F_Q_WORD) != 0) {
+                    f = (f & ~F_Q_WORD) | F_META_QUIET;
                 }
                 break;
             case ROLE_VLEN:
@@ -198,7 +282,7 @@ final class MemcachedRules {
                 }
                 break;
             default:
-                if (r.argi == 2 && r.type == MemcacheParser.REQ_DELETE && len != 1) {
+                if (r.argi == 2 && r.type == REQ_DELETE && len != 1) {
                     f &= ~F_HOLD_ZERO;
                 }
                 break;
@@ -242,59 +326,59 @@ final class MemcachedRules {
         boolean lastNoreply = (f & F_LAST_NOREPLY) != 0;
         r.noreply = false;
         if (words == 0) {
-            return refuse(r, MemcacheParser.PERR_ERROR);
+            return refuse(r, PERR_ERROR);
         }
         switch (type) {
-            case MemcacheParser.REQ_GET:
-            case MemcacheParser.REQ_GETS:
+            case REQ_GET:
+            case REQ_GETS:
                 if (words < 2) {
-                    return refuse(r, MemcacheParser.PERR_ERROR);
+                    return refuse(r, PERR_ERROR);
                 }
                 if ((f & F_BAD_KEY) != 0) {
-                    return refuse(r, MemcacheParser.PERR_BAD_FORMAT);
+                    return refuse(r, PERR_BAD_FORMAT);
                 }
                 return false;
 
-            case MemcacheParser.REQ_SET:
-            case MemcacheParser.REQ_ADD:
-            case MemcacheParser.REQ_REPLACE:
-            case MemcacheParser.REQ_APPEND:
-            case MemcacheParser.REQ_PREPEND:
-            case MemcacheParser.REQ_CAS: {
-                int min = type == MemcacheParser.REQ_CAS ? 6 : 5;
+            case REQ_SET:
+            case REQ_ADD:
+            case REQ_REPLACE:
+            case REQ_APPEND:
+            case REQ_PREPEND:
+            case REQ_CAS: {
+                int min = type == REQ_CAS ? 6 : 5;
                 if (words != min && words != min + 1) {
-                    return refuse(r, MemcacheParser.PERR_ERROR);
+                    return refuse(r, PERR_ERROR);
                 }
-                int perr = MemcacheParser.PERR_NONE;
+                int perr = PERR_NONE;
                 if ((f & (F_BAD_KEY | F_BAD_NUM | F_BAD_CAS)) != 0 || r.rlen < 0 || r.rlen > Integer.MAX_VALUE - 2) {
-                    perr = MemcacheParser.PERR_BAD_FORMAT;
+                    perr = PERR_BAD_FORMAT;
                 }
-                if (perr != MemcacheParser.PERR_NONE) {
-                    return refuse(r, lastNoreply ? MemcacheParser.PERR_SILENT : perr);
+                if (perr != PERR_NONE) {
+                    return refuse(r, lastNoreply ? PERR_SILENT : perr);
                 }
                 r.noreply = lastNoreply;
                 return true;
             }
 
-            case MemcacheParser.REQ_INCR:
-            case MemcacheParser.REQ_DECR:
-            case MemcacheParser.REQ_TOUCH:
+            case REQ_INCR:
+            case REQ_DECR:
+            case REQ_TOUCH:
                 if (words != 3 && words != 4) {
-                    return refuse(r, MemcacheParser.PERR_ERROR);
+                    return refuse(r, PERR_ERROR);
                 }
                 if ((f & F_BAD_KEY) != 0) {
-                    return refuse(r, lastNoreply ? MemcacheParser.PERR_SILENT : MemcacheParser.PERR_BAD_FORMAT);
+                    return refuse(r, lastNoreply ? PERR_SILENT : PERR_BAD_FORMAT);
                 }
                 if ((f & (F_BAD_DELTA | F_BAD_EXPTIME)) != 0) {
-                    return refuse(r, lastNoreply ? MemcacheParser.PERR_SILENT
-                            : type == MemcacheParser.REQ_TOUCH ? MemcacheParser.PERR_BAD_EXPTIME : MemcacheParser.PERR_BAD_DELTA);
+                    return refuse(r, lastNoreply ? PERR_SILENT
+                            : type == REQ_TOUCH ? PERR_BAD_EXPTIME : PERR_BAD_DELTA);
                 }
                 r.noreply = lastNoreply;
                 return false;
 
-            case MemcacheParser.REQ_DELETE: {
+            case REQ_DELETE: {
                 if (words < 2 || words > 4) {
-                    return refuse(r, MemcacheParser.PERR_ERROR);
+                    return refuse(r, PERR_ERROR);
                 }
                 boolean noreply = false;
                 if (words > 2) {
@@ -302,28 +386,98 @@ final class MemcachedRules {
                     noreply = lastNoreply;
                     boolean valid = (words == 3 && (zero || noreply)) || (words == 4 && zero && noreply);
                     if (!valid) {
-                        return refuse(r, noreply ? MemcacheParser.PERR_SILENT : MemcacheParser.PERR_DELETE_USAGE);
+                        return refuse(r, noreply ? PERR_SILENT : PERR_DELETE_USAGE);
                     }
                 }
                 if ((f & F_BAD_KEY) != 0) {
-                    return refuse(r, noreply ? MemcacheParser.PERR_SILENT : MemcacheParser.PERR_BAD_FORMAT);
+                    return refuse(r, noreply ? PERR_SILENT : PERR_BAD_FORMAT);
                 }
                 r.noreply = noreply;
                 return false;
             }
 
-            case MemcacheParser.REQ_QUIT:
+            case REQ_QUIT:
                 r.quit = true;
                 r.noforward = true;
                 return false;
 
-            case MemcacheParser.REQ_VERSION:
-                // forwarded to the server of the key "placeholder" (no keys)
+            case REQ_VERSION:
+                // the proxy's own version (any further words are ignored, as memcached ignores them)
+                return local(r, PERR_VERSION);
+
+            case REQ_GAT:
+            case REQ_GATS:
+                if (words < 3) {
+                    return refuse(r, PERR_ERROR);
+                }
+                if ((f & F_BAD_EXPTIME) != 0) {
+                    return refuse(r, PERR_BAD_EXPTIME);
+                }
+                if ((f & F_BAD_KEY) != 0) {
+                    return refuse(r, PERR_BAD_FORMAT);
+                }
                 return false;
 
+            case REQ_MG:
+            case REQ_MD:
+            case REQ_MA:
+            case REQ_ME:
+                // the flags (and a key too long, base64 or not) are memcached's to judge: forwarded as they are
+                if (words < 2) {
+                    return refuse(r, PERR_ERROR);
+                }
+                return false;
+
+            case REQ_MS:
+                if (words < 2) {
+                    return refuse(r, PERR_ERROR);
+                }
+                if (words == 2) {
+                    return refuse(r, PERR_BAD_FORMAT);
+                }
+                if ((f & F_BAD_NUM) != 0 || r.rlen < 0 || r.rlen > Integer.MAX_VALUE - 2) {
+                    // memcached refuses it before it knows the block's length: no block is consumed
+                    return refuse(r, PERR_BAD_DATA_CHUNK);
+                }
+                return true;
+
+            case REQ_MN:
+                return local(r, PERR_MN);
+
+            case REQ_FLUSH_ALL: {
+                if (words > 3) {
+                    return refuse(r, PERR_ERROR);
+                }
+                // a delay is read unless the line is "flush_all" or "flush_all noreply"
+                boolean bare = words == (lastNoreply ? 2 : 1);
+                if (!bare && (f & F_BAD_NUM) != 0) {
+                    return refuse(r, lastNoreply ? PERR_SILENT : PERR_BAD_FORMAT);
+                }
+                if (bare) {
+                    r.rlen = 0;
+                }
+                // sent to every server with a reply expected; MemcacheParser.silent() keeps it from the client
+                return false;
+            }
+
+            case REQ_VERBOSITY:
+                if (words < 2 || words > 3 || (words == 2 && lastNoreply)) {
+                    return refuse(r, PERR_ERROR);
+                }
+                return local(r, lastNoreply ? PERR_SILENT : PERR_OK);
+
+            case REQ_STATS:
+                // "stats" is the proxy's own summary; its sub-commands (items, slabs, reset ...) are not served
+                return words == 1 ? false : refuse(r, PERR_ERROR);
+
             default:
-                return refuse(r, MemcacheParser.PERR_ERROR);
+                return refuse(r, PERR_ERROR);
         }
+    }
+
+    /** The proxy answers the request itself with {@code perr}'s reply. */
+    private static boolean local(Msg r, int perr) {
+        return refuse(r, perr);
     }
 
     private static boolean refuse(Msg r, int perr) {
