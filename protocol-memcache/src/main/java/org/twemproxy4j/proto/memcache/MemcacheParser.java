@@ -116,6 +116,7 @@ public final class MemcacheParser {
     public static final int PERR_MN = 8;                 // mn: MN
     public static final int PERR_OK = 9;                 // verbosity: OK
     public static final int PERR_VERSION = 10;           // version: the proxy's own
+    public static final int PERR_FLAGS_TOO_LONG = 11;    // CLIENT_ERROR options flags too long (ms)
 
     // Msg.flags bits of a request line that the state machine itself uses (memcached's facts: MemcachedRules)
     static final int F_PREV_CR = 1;               // the previous byte was \r (it ends the line if \n follows)

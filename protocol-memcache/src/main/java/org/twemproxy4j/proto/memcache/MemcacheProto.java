@@ -41,6 +41,7 @@ public final class MemcacheProto implements Proto {
     static final byte[] RSP_END = ascii("END\r\n");
     static final byte[] RSP_OK = ascii("OK\r\n");
     static final byte[] RSP_MN = ascii("MN\r\n");
+    static final byte[] RSP_FLAGS_TOO_LONG = ascii("CLIENT_ERROR options flags too long\r\n");
     /** The proxy's own {@code version} reply: its version, then its name. */
     static final byte[] RSP_VERSION = ascii("VERSION " + VERSION + " twemproxy4j\r\n");
     static final byte[] GAT = ascii("gat ");
@@ -135,6 +136,9 @@ public final class MemcacheProto implements Proto {
                 return;
             case Proto.PERR_CROSS_SERVER:
                 c.append(rsp, RSP_CROSS);
+                return;
+            case MemcacheParser.PERR_FLAGS_TOO_LONG:
+                c.append(rsp, RSP_FLAGS_TOO_LONG);
                 return;
             case MemcacheParser.PERR_MN:
                 c.append(rsp, RSP_MN);
@@ -275,8 +279,8 @@ public final class MemcacheProto implements Proto {
     }
 
     /**
-     * memcached's {@code q} flag leaves out a meta command's "nothing happened" replies: EN of mg, HD of ms, md
-     * and ma, NF of md and ma. The rest (a hit, an error, NS, EX) is the client's as it came.
+     * memcached 1.6's {@code q} flag leaves out a meta command's uneventful reply: EN (a miss) of mg, HD (done)
+     * of ms, md and ma. The rest (a hit, NF, NS, EX, an error) is the client's as it came.
      */
     private static boolean coalesceQuiet(Msg r, Msg rsp, ProtoClient c) {
         Msg f = r.frags[0].peer;
@@ -286,8 +290,7 @@ public final class MemcacheProto implements Proto {
         int t = r.type;
         int rt = f.type;
         boolean dropped = rt == MemcacheParser.RSP_EN && t == MemcacheParser.REQ_MG
-                || rt == MemcacheParser.RSP_HD && t != MemcacheParser.REQ_MG && t != MemcacheParser.REQ_ME
-                || rt == MemcacheParser.RSP_NF && (t == MemcacheParser.REQ_MD || t == MemcacheParser.REQ_MA);
+                || rt == MemcacheParser.RSP_HD && t != MemcacheParser.REQ_MG && t != MemcacheParser.REQ_ME;
         if (!dropped) {
             appendAll(f, rsp, c);
         }

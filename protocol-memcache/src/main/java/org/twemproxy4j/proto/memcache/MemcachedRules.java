@@ -11,6 +11,7 @@ import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_BAD_EXPTIME;
 import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_BAD_FORMAT;
 import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_DELETE_USAGE;
 import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_ERROR;
+import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_FLAGS_TOO_LONG;
 import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_MN;
 import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_NONE;
 import static org.twemproxy4j.proto.memcache.MemcacheParser.PERR_OK;
@@ -90,6 +91,9 @@ final class MemcachedRules {
     static final int NUM_DIGITS = 2;      // digits are being read
     static final int NUM_TRAIL = 3;       // white space after the digits: the rest is ignored
     static final int NUM_BAD = 4;         // not a number
+
+    /** An ms line of this many words or more has too many flags for memcached (it reads no block). */
+    static final int MS_MAX_WORDS = 20;
 
     private static final long TWO63 = Long.MIN_VALUE; // 2^63 as an unsigned magnitude
     private static final byte[] NOREPLY = {'n', 'o', 'r', 'e', 'p', 'l', 'y'};
@@ -432,8 +436,12 @@ final class MemcachedRules {
                 if (words < 2) {
                     return refuse(r, PERR_ERROR);
                 }
-                if (words == 2) {
+                // refused before memcached knows the block's length: no block is consumed
+                if (words == 2 || (f & F_BAD_KEY) != 0) {
                     return refuse(r, PERR_BAD_FORMAT);
+                }
+                if (words >= MS_MAX_WORDS) {
+                    return refuse(r, PERR_FLAGS_TOO_LONG);
                 }
                 if ((f & F_BAD_NUM) != 0 || r.rlen < 0 || r.rlen > Integer.MAX_VALUE - 2) {
                     // memcached refuses it before it knows the block's length: no block is consumed

@@ -148,6 +148,7 @@ final class ParserDriver extends MsgFeeder<ParserDriver.Parsed, ParserDriver> {
             case MemcacheParser.PERR_BAD_EXPTIME: return "BAD_EXPTIME";
             case MemcacheParser.PERR_DELETE_USAGE: return "DELETE_USAGE";
             case MemcacheParser.PERR_MN: return "MN";
+            case MemcacheParser.PERR_FLAGS_TOO_LONG: return "FLAGS_TOO_LONG";
             case MemcacheParser.PERR_OK: return "OK";
             case MemcacheParser.PERR_VERSION: return "VERSION";
             default: return "perr" + perr;
