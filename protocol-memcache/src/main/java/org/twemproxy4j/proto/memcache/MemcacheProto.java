@@ -28,8 +28,14 @@ import org.twemproxy4j.mbuf.Mbuf;
  * <p>Stateless: thread-safe.
  */
 public final class MemcacheProto implements Proto {
-    /** The version the proxy reports (nutcracker's, whose behaviour it keeps). */
+    /** The proxy's own version (nutcracker's, whose behaviour it keeps). */
     public static final String VERSION = "0.5.0";
+    /**
+     * The proxy's {@code version} reply: the memcached protocol level it speaks (1.6: meta commands, gat), then
+     * its own name and version. Clients parse the leading number: libmemcached's memccapable expects an old
+     * memcached's errors from anything below 1.4.x, so "0.5.0" alone would mislead them.
+     */
+    public static final String VERSION_LINE = "1.6.0 twemproxy4j-" + VERSION;
     static final byte[] RSP_ERROR = ascii("ERROR\r\n");
     static final byte[] RSP_BAD_FORMAT = ascii("CLIENT_ERROR bad command line format\r\n");
     static final byte[] RSP_BAD_DATA_CHUNK = ascii("CLIENT_ERROR bad data chunk\r\n");
@@ -43,7 +49,7 @@ public final class MemcacheProto implements Proto {
     static final byte[] RSP_MN = ascii("MN\r\n");
     static final byte[] RSP_FLAGS_TOO_LONG = ascii("CLIENT_ERROR options flags too long\r\n");
     /** The proxy's own {@code version} reply: its version, then its name. */
-    static final byte[] RSP_VERSION = ascii("VERSION " + VERSION + " twemproxy4j\r\n");
+    static final byte[] RSP_VERSION = ascii("VERSION " + VERSION_LINE + "\r\n");
     static final byte[] GAT = ascii("gat ");
     static final byte[] GATS = ascii("gats ");
     static final byte[] FLUSH_ALL = ascii("flush_all");

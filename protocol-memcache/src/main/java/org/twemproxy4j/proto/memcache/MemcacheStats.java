@@ -46,7 +46,7 @@ final class MemcacheStats {
         stat(sb, "pid", Long.toString(ProcessHandle.current().pid()));
         stat(sb, "uptime", Long.toString((now - START_MILLIS) / 1000));
         stat(sb, "time", Long.toString(now / 1000));
-        stat(sb, "version", MemcacheProto.VERSION + " twemproxy4j");
+        stat(sb, "version", MemcacheProto.VERSION_LINE);
         stat(sb, "servers", Integer.toString(r.nfrag));
         for (int j = 0; j < SUMMED.length; j++) {
             if (seen[j]) {

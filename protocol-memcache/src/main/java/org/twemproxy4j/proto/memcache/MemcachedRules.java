@@ -108,9 +108,10 @@ final class MemcachedRules {
             case REQ_QUIT:
             case REQ_VERSION:
             case REQ_MN:
-            case REQ_VERBOSITY:
             case REQ_STATS:
                 return ROLE_OTHER;
+            case REQ_VERBOSITY:
+                return argi == 1 ? ROLE_FLAGS : ROLE_OTHER;
             case REQ_FLUSH_ALL:
                 return argi == 1 ? ROLE_EXPTIME : ROLE_OTHER;
             case REQ_GET:
@@ -444,8 +445,7 @@ final class MemcachedRules {
                     return refuse(r, PERR_FLAGS_TOO_LONG);
                 }
                 if ((f & F_BAD_NUM) != 0 || r.rlen < 0 || r.rlen > Integer.MAX_VALUE - 2) {
-                    // memcached refuses it before it knows the block's length: no block is consumed
-                    return refuse(r, PERR_BAD_DATA_CHUNK);
+                    return refuse(r, PERR_BAD_FORMAT);
                 }
                 return true;
 
@@ -469,8 +469,12 @@ final class MemcachedRules {
             }
 
             case REQ_VERBOSITY:
-                if (words < 2 || words > 3 || (words == 2 && lastNoreply)) {
+                // the level is read as safe_strtoul reads it; the proxy has no level to set
+                if (words < 2 || words > 3) {
                     return refuse(r, PERR_ERROR);
+                }
+                if ((f & F_BAD_NUM) != 0) {
+                    return refuse(r, lastNoreply ? PERR_SILENT : PERR_BAD_FORMAT);
                 }
                 return local(r, lastNoreply ? PERR_SILENT : PERR_OK);
 

@@ -139,7 +139,7 @@ class MemcacheProxyCoreTest {
         try (Socket s = MemcacheHarness.connect(h.port)) {
             assertEquals("OK\r\n", roundTrip(s, "verbosity 1\r\n", 4));
             assertEquals("MN\r\n", roundTrip(s, "mn\r\n", 4));
-            assertEquals("VERSION 0.5.0 twemproxy4j\r\n", roundTrip(s, "version\r\n", 27));
+            assertEquals("VERSION 1.6.0 twemproxy4j-0.5.0\r\n", roundTrip(s, "version\r\n", 33));
             assertEquals("ERROR\r\n", roundTrip(s, "stats items\r\n", 7));
             assertEquals("OK\r\n", roundTrip(s, "flush_all\r\n", 4));
             assertEquals("HD\r\n", roundTrip(s, "ms qa 2 T0\r\nhi\r\n", 4));
