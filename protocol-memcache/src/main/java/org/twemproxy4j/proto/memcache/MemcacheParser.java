@@ -22,7 +22,13 @@ import org.twemproxy4j.mbuf.Mbuf;
  *   cas &lt;key&gt; &lt;flags&gt; &lt;exptime&gt; &lt;bytes&gt; &lt;cas unique&gt; [noreply]\r\n&lt;data&gt;\r\n
  *   incr|decr &lt;key&gt; &lt;delta&gt; [noreply]      touch &lt;key&gt; &lt;exptime&gt; [noreply]
  *   delete &lt;key&gt; [0] [noreply]      version      quit
+ *   gat|gats &lt;exptime&gt; &lt;key&gt;+      flush_all [delay] [noreply]      verbosity &lt;level&gt; [noreply]      stats
+ *   mg|md|ma|me &lt;key&gt; &lt;flag&gt;*      ms &lt;key&gt; &lt;datalen&gt; &lt;flag&gt;*\r\n&lt;data&gt;\r\n      mn
  * </pre>
+ * The byte state machine (the {@code SW_*} states, as in memcache_parse_req()) lives here; memcached 1.6's
+ * judgement of each word and of the whole line lives in {@link MemcachedRules}. Beside the fields above, the
+ * parser keeps the first byte of the command word in {@code stack[CMD_FIRST]} and the offset of a meta
+ * command's {@code q} flag in {@code stack[Q_AT]}.
  * Every request nutcracker accepts is accepted here and forwarded byte for byte. Where nutcracker would
  * close the connection, the line is judged as memcached 1.6 judges it (proto_text.c: words split on spaces,
  * an optional {@code \r} before the {@code \n}, a NUL ends the line, word counts per command, the
