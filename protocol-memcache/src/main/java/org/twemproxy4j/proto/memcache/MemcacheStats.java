@@ -21,7 +21,9 @@ final class MemcacheStats {
         "expired_unfetched", "evicted_unfetched",
     };
 
-    private static final long START_MILLIS = System.currentTimeMillis();
+    /** When the process started (the proxy's uptime), or when this class was loaded if the OS does not say. */
+    private static final long START_MILLIS = ProcessHandle.current().info().startInstant()
+            .map(java.time.Instant::toEpochMilli).orElse(System.currentTimeMillis());
 
     private MemcacheStats() {
     }
