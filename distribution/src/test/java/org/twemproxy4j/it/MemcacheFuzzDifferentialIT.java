@@ -31,9 +31,17 @@ import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
  * identical memcached; the two reply streams must be the same bytes. Each batch ends with a get of a sentinel
  * key, so the reply stream of a batch is read to its end whatever noreply suppressed.
  *
- * <p>Allowed differences: none ({@link #ALLOWED_DIFFERENCES} is empty). The sequence is a function of the seed
- * ({@code -Dfuzz.seed}); {@code -Dfuzz.commands=N} sets the number of commands (the {@code mvn verify} slice:
- * 3,000).
+ * <p>Allowed differences: the two in {@link #ALLOWED_DIFFERENCES}; the harness also pauses where memcached
+ * itself would answer differently ({@link #ORACLE_SYNC}). The sequence is a function of the seed
+ * ({@code -Dfuzz.seed}, else a fixed one); {@code -Dfuzz.commands=N} sets the number of commands (the
+ * {@code mvn verify} slice: 3,000). A failure names the seed, the segment and both reply streams, and writes every
+ * byte sent to the direct memcached so far to a temporary file, for a replay.
+ *
+ * <p>Open: long runs (-Dfuzz.commands=1000000) have twice ended in a mismatch that depends on pace (the same seed
+ * passed 100,000 commands before, and a replay of the same bytes at full speed gives the same state on both
+ * sides): memcached behind the proxy answered {@code CLIENT_ERROR cannot increment or decrement non-numeric
+ * value} to an incr or decr of a key that the direct memcached still held as a number. Not yet attributed to
+ * memcached or to the proxy.
  */
 class MemcacheFuzzDifferentialIT {
     /**
