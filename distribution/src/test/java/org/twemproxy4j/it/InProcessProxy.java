@@ -5,6 +5,7 @@ import java.util.Map;
 import org.twemproxy4j.core.Core;
 import org.twemproxy4j.core.Instance;
 import org.twemproxy4j.core.conf.Conf;
+import org.twemproxy4j.proto.memcache.MemcacheProto;
 import org.twemproxy4j.proto.redis.RedisProto;
 
 /** twemproxy4j's core in this JVM: built from YAML text, its loop on a thread, stopped by close(). */
@@ -15,7 +16,7 @@ final class InProcessProxy implements Closeable {
     InProcessProxy(String yaml, int mbufSize) throws Exception {
         Conf conf = Conf.parse(yaml, "it.yml");
         Instance inst = new Instance("it.yml", 4, null, 22222, "0.0.0.0", 30000, null, mbufSize);
-        core = new Core(inst, conf, Map.of("redis", new RedisProto()));
+        core = new Core(inst, conf, Map.of("redis", new RedisProto(), "memcache", new MemcacheProto()));
         core.start();
         loop = new Thread(core::loop, "twemproxy4j-core");
         loop.setDaemon(true);
