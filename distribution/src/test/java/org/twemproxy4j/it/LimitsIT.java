@@ -176,8 +176,9 @@ class LimitsIT {
     }
 
     /**
-     * 100 busy clients (one GET at a time each) alone, then beside 10,000 idle connected clients, then alone again:
-     * their p99 latency beside the idle ones is within 2x of their p99 alone (the mean of the two runs alone). The
+     * 100 busy clients (one GET at a time each) alone, beside 10,000 idle connected clients, alone, beside them,
+     * alone (2.5 s each): their p99 latency beside the idle ones (the median of 2 runs) is within 2x of their p99
+     * alone (the median of 3 runs; the machine's noise hits both kinds of run alike). The
      * proxy runs under {@code ulimit -n 12000}; this JVM needs about 10,200 descriptors (its limit is checked).
      */
     @Test
@@ -193,36 +194,32 @@ class LimitsIT {
                 assertEquals("+OK\r\n", call(s, "SET", "hot", "value-of-hot"));
             }
             busyRun(listen, 2500, 0);   // warms the proxy's JIT up; not measured
-            long[] alone1 = busyRun(listen, 1000, 2500);
-            for (int i = 0; i < 10_000; i++) {
-                SocketChannel c = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), listen));
-                idle.add(c);
-            }
-            Pattern cc = Pattern.compile("\"client_connections\":(\\d+)");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            long clients = 0;
-            while (clients < 10_000) {
-                assertTrue(System.nanoTime() < deadline, "the proxy did not accept 10,000 clients: " + clients);
-                Matcher m = cc.matcher(p.stats());
-                clients = m.find() ? Long.parseLong(m.group(1)) : 0;
-                if (clients < 10_000) {
-                    Thread.sleep(100);
+            // alone, crowded, alone, crowded, alone: the machine's noise hits both kinds of run alike
+            List<Double> alone = new ArrayList<>();
+            List<Double> crowded = new ArrayList<>();
+            StringBuilder runs = new StringBuilder();
+            int fds = 0;
+            for (int round = 0; round < 5; round++) {
+                boolean crowd = round % 2 == 1;
+                if (crowd) {
+                    openIdle(p, listen, idle);
+                    fds = openFds(p.pid());
                 }
+                long[] lat = busyRun(listen, 500, 2500);
+                (crowd ? crowded : alone).add(p99(lat));
+                runs.append(String.format(" %s p99 %.0f us (%d requests);", crowd ? "crowded" : "alone",
+                        p99(lat) / 1e3, lat.length));
+                for (SocketChannel c : idle) {
+                    c.close();
+                }
+                idle.clear();
             }
-            int fds = openFds(p.pid());
-            long[] crowded = busyRun(listen, 1000, 2500);
-            for (SocketChannel c : idle) {
-                c.close();
-            }
-            idle.clear();
-            long[] alone2 = busyRun(listen, 1000, 2500);
-            double base = (p99(alone1) + p99(alone2)) / 2.0;
-            System.out.printf("limits: 100 busy clients, p99 alone %.0f us and %.0f us (%d and %d requests), beside "
-                    + "10,000 idle clients %.0f us (%d requests; proxy fds %d): %.2fx%n", p99(alone1) / 1e3,
-                    p99(alone2) / 1e3, alone1.length, alone2.length, p99(crowded) / 1e3, crowded.length, fds,
-                    p99(crowded) / base);
-            assertTrue(p99(crowded) <= 2 * base, "p99 beside 10,000 idle clients " + p99(crowded) / 1e3
-                    + " us, alone " + base / 1e3 + " us");
+            double base = median(alone);
+            double with = median(crowded);
+            System.out.printf("limits: 100 busy clients beside 10,000 idle ones (proxy fds %d):%s median p99 alone "
+                    + "%.0f us, crowded %.0f us: %.2fx%n", fds, runs, base / 1e3, with / 1e3, with / base);
+            assertTrue(with <= 2 * base, "p99 beside 10,000 idle clients " + with / 1e3 + " us, alone " + base / 1e3
+                    + " us:" + runs);
             assertTrue(p.isAlive());
         } finally {
             for (SocketChannel c : idle) {
@@ -230,6 +227,30 @@ class LimitsIT {
             }
             redis.close();
         }
+    }
+
+    /** Connects 10,000 idle clients and waits until the proxy counts them. */
+    private static void openIdle(Twemproxy4jProcess p, int listen, List<SocketChannel> idle) throws Exception {
+        for (int i = 0; i < 10_000; i++) {
+            idle.add(SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), listen)));
+        }
+        Pattern cc = Pattern.compile("\"client_connections\":(\\d+)");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long clients = 0;
+        while (clients < 10_000) {
+            assertTrue(System.nanoTime() < deadline, "the proxy did not accept 10,000 clients: " + clients);
+            Matcher m = cc.matcher(p.stats());
+            clients = m.find() ? Long.parseLong(m.group(1)) : 0;
+            if (clients < 10_000) {
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        s.sort(null);
+        return s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
     }
 
     private static long nofileLimitOfThisJvm() throws IOException {
