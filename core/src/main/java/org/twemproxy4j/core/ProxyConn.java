@@ -125,7 +125,7 @@ final class ProxyConn implements EventHandler {
         } catch (IOException e) {
             // e.g. out of descriptors (twemproxy issue #97): stop accepting for a moment instead of spinning;
             // that can last, so log one line per interval (with the count since), not one per pause
-            long now = Context.clock();
+            long now = ctx.now();
             if (acceptLoggedAt != Long.MIN_VALUE && now - acceptLoggedAt < ACCEPT_LOG_INTERVAL_MS) {
                 acceptFailuresUnlogged++;
             } else {
