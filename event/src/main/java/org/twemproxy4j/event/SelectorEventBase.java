@@ -32,6 +32,8 @@ public final class SelectorEventBase implements EventBase {
     private Registration[] pending = new Registration[64];
     private Registration[] spare = new Registration[64];
     private int npending;
+    private long nselectNow;   // non-blocking polls, ever
+    private long nselect;      // blocking selects, ever (after a poll found nothing)
 
     public SelectorEventBase() throws IOException {
         this(true);
@@ -193,9 +195,12 @@ public final class SelectorEventBase implements EventBase {
             t = 0;
         }
         nevents = 0;
-        if (t == 0) {
-            selector.selectNow(dispatcher);
-        } else {
+        // Under load something is nearly always ready: a non-blocking poll first serves it without the blocking
+        // select's set-up (interruptible section, timed epoll_wait). Only when nothing is ready, and no task came
+        // in meanwhile (selectNow also consumes a pending wakeup), does the loop block.
+        nselectNow++;
+        if (selector.selectNow(dispatcher) == 0 && t != 0 && tasks.isEmpty()) {
+            nselect++;
             selector.select(dispatcher, t < 0 ? 0 : t);
         }
         now = clock();
@@ -296,6 +301,16 @@ public final class SelectorEventBase implements EventBase {
     @Override
     public Timer minTimer() {
         return nheap == 0 ? null : heap[0];
+    }
+
+    /** Non-blocking polls of the selector so far (one per {@link #runOnce}). */
+    public long nselectNow() {
+        return nselectNow;
+    }
+
+    /** Blocking selects so far: the polls that found nothing ready and had a timeout to wait. */
+    public long nselect() {
+        return nselect;
     }
 
     /** Number of armed timers. */
