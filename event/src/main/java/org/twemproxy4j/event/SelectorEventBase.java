@@ -32,6 +32,7 @@ public final class SelectorEventBase implements EventBase {
     private Registration[] pending = new Registration[64];
     private Registration[] spare = new Registration[64];
     private int npending;
+    private volatile boolean woken; // wakeup() or execute() called since the last select
     private long nselectNow;   // non-blocking polls, ever
     private long nselect;      // blocking selects, ever (after a poll found nothing)
 
@@ -196,12 +197,16 @@ public final class SelectorEventBase implements EventBase {
         }
         nevents = 0;
         // Under load something is nearly always ready: a non-blocking poll first serves it without the blocking
-        // select's set-up (interruptible section, timed epoll_wait). Only when nothing is ready, and no task came
-        // in meanwhile (selectNow also consumes a pending wakeup), does the loop block.
+        // select's set-up (interruptible section, timed epoll_wait). Only when nothing is ready does the loop
+        // block, and not when another thread woke it meanwhile: selectNow consumes a pending wakeup, which the
+        // blocking select would then miss (a stop request would wait for the timeout, or forever).
         nselectNow++;
-        if (selector.selectNow(dispatcher) == 0 && t != 0 && tasks.isEmpty()) {
+        if (selector.selectNow(dispatcher) == 0 && t != 0 && !woken && tasks.isEmpty()) {
             nselect++;
             selector.select(dispatcher, t < 0 ? 0 : t);
+        }
+        if (woken) {
+            woken = false; // after the select: a wakeup from now on is seen by the next turn's check or select
         }
         now = clock();
         flushPending();
@@ -379,11 +384,13 @@ public final class SelectorEventBase implements EventBase {
     @Override
     public void execute(Runnable task) {
         tasks.add(task);
+        woken = true;
         selector.wakeup();
     }
 
     @Override
     public void wakeup() {
+        woken = true;
         selector.wakeup();
     }
 

@@ -223,4 +223,24 @@ class SelectorEventBaseTest {
             assertTrue(System.nanoTime() - start < 2_000_000_000L);
         }
     }
+
+    @Test
+    @Timeout(10)
+    void aWakeupFromAnotherThreadBeforeThePollIsNotLost() throws Exception {
+        try (SelectorEventBase evb = new SelectorEventBase()) {
+            // what a stop request does: a flag, then wakeup(), here before the turn starts; the poll consumes the
+            // selector's wakeup, and the turn must not then block for its whole timeout (here: forever)
+            Thread t = new Thread(evb::wakeup);
+            t.start();
+            t.join();
+            long start = System.nanoTime();
+            evb.runOnce(-1);
+            assertEquals(0, evb.nselect(), "no blocking select after a wakeup");
+            assertTrue(System.nanoTime() - start < 2_000_000_000L);
+            // the wakeup is used up: the next idle turn blocks for its timeout
+            evb.runOnce(20);
+            assertEquals(1, evb.nselect());
+        }
+    }
 }
+
