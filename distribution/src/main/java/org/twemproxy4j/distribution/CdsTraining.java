@@ -23,8 +23,8 @@ import java.util.Map;
  * an error: the server refuses), one memcache get and one stats request, then a clean stop. Nothing outside
  * 127.0.0.1 is touched and no backend is needed. Not part of the proxy's command line.
  *
- * <p>{@code java -cp ... org.twemproxy4j.distribution.CdsTraining [WORKDIR]}: exit 0 when the proxy answered,
- * 1 otherwise. Temporary files go to WORKDIR (default: a new temporary directory).
+ * <p>{@code java -cp ... org.twemproxy4j.distribution.CdsTraining [WORKDIR]}: exit 0 when the proxy answered
+ * the PING, 1 otherwise. Temporary files go to WORKDIR (default: a new temporary directory).
  */
 public final class CdsTraining {
     private CdsTraining() {
@@ -69,9 +69,9 @@ public final class CdsTraining {
             exchange(stats, null);
         } finally {
             proxy.requestStop();
-            t.join(10_000);
+            t.join(60_000);
         }
-        return ok && status[0] == 0 ? 0 : 1;
+        return ok ? 0 : 1;
     }
 
     /** Sends {@code request} (none: just read) and returns the first reply line, or "" when there is none. */

@@ -53,7 +53,7 @@ class PackagingIT {
     private static final List<String> JVM_DEFAULTS = List.of("-Xms8m", "-Xmx512m", "-Xmn4m", "-XX:+UseSerialGC",
             "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=64m", "-XX:CICompilerCount=2",
             "-XX:-UsePerfData", "-XX:-UseNotificationThread", "-XX:TrimNativeHeapInterval=5000",
-            "-XX:MaxDirectMemorySize=2g", "-Dio.netty.leakDetection.level=disabled", "-Dio.netty.jfr.enabled=false");
+            "-XX:MaxDirectMemorySize=2g", "-Dio.netty.leakDetection.level=disabled");
     /** The list of classes a start loads, from which the launcher makes its AppCDS archive. */
     private static final String CLASS_LIST = "twemproxy4j.classlist";
     /** The archives the launcher makes (one per Java runtime), at its first run. */
