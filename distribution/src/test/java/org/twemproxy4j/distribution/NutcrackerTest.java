@@ -461,4 +461,29 @@ class NutcrackerTest {
         assertTrue(registry.getGauges().containsKey("twemproxy4j.zeta.bb.requests"), registry.getNames().toString());
         assertTrue(registry.getGauges().containsKey("twemproxy4j.alpha.client_connections"));
     }
+
+    @Test
+    void startupDefaultsTurnOffGuiceBytecodeGenerationUnlessGivenOnTheCommandLine() {
+        String gen = System.getProperty("guice_bytecode_gen_option");
+        String traces = System.getProperty("guice_include_stack_traces");
+        try {
+            System.clearProperty("guice_bytecode_gen_option");
+            System.setProperty("guice_include_stack_traces", "COMPLETE"); // as with -D on the command line
+            Nutcracker.startupDefaults();
+            assertEquals("DISABLED", System.getProperty("guice_bytecode_gen_option"));
+            assertEquals("COMPLETE", System.getProperty("guice_include_stack_traces"), "a given value is kept");
+        } finally {
+            restore("guice_bytecode_gen_option", gen);
+            restore("guice_include_stack_traces", traces);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
+        }
+    }
 }
+

@@ -215,4 +215,93 @@ class SelectorEventBaseTest {
             assertEquals("evb-loop", ranOn.get().getName(), "on the loop thread");
         }
     }
+
+    @Test
+    @Timeout(10)
+    void readyChannelsAreServedByTheNonBlockingPollAlone() throws Exception {
+        try (SelectorEventBase evb = new SelectorEventBase();
+                ServerSocketChannel listener = ServerSocketChannel.open();
+                SocketChannel client = SocketChannel.open()) {
+            listener.bind(new InetSocketAddress("127.0.0.1", 0));
+            client.connect(listener.getLocalAddress());
+            try (SocketChannel server = listener.accept()) {
+                client.write(ByteBuffer.wrap(new byte[] {'x'}));
+                AtomicInteger reads = new AtomicInteger();
+                ByteBuffer dst = ByteBuffer.allocate(16);
+                Registration r = evb.addConn(server, ev -> {
+                    if ((ev & Events.READ) != 0) {
+                        try {
+                            server.read(dst);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                        reads.incrementAndGet();
+                    }
+                });
+                evb.addIn(r);
+                // the byte may still be in flight on loopback: poll until it is served, each turn with a long timeout
+                long polls = 0;
+                while (reads.get() == 0) {
+                    long blockingBefore = evb.nselect();
+                    evb.runOnce(5000);
+                    polls++;
+                    if (reads.get() > 0) {
+                        assertEquals(blockingBefore, evb.nselect(), "served without a blocking select");
+                    }
+                }
+                assertEquals(1, dst.position());
+                assertEquals(polls, evb.nselectNow(), "one non-blocking poll per turn");
+            }
+        }
+    }
+
+    @Test
+    @Timeout(10)
+    void anIdleLoopPollsThenBlocksForTheTimeout() throws Exception {
+        try (SelectorEventBase evb = new SelectorEventBase()) {
+            long start = System.nanoTime();
+            evb.runOnce(50);
+            long ms = (System.nanoTime() - start) / 1_000_000L;
+            assertEquals(1, evb.nselectNow());
+            assertEquals(1, evb.nselect());
+            assertTrue(ms >= 40, "waited " + ms + " ms");
+            evb.runOnce(0); // no timeout: the poll only
+            assertEquals(2, evb.nselectNow());
+            assertEquals(1, evb.nselect());
+        }
+    }
+
+    @Test
+    @Timeout(10)
+    void aTaskQueuedBeforeThePollIsRunWithoutWaitingForTheTimeout() throws Exception {
+        try (SelectorEventBase evb = new SelectorEventBase()) {
+            AtomicInteger ran = new AtomicInteger();
+            evb.execute(ran::incrementAndGet); // queued and the selector woken before the turn starts
+            long start = System.nanoTime();
+            evb.runOnce(5000);
+            assertEquals(1, ran.get());
+            assertEquals(0, evb.nselect(), "no blocking select with a task queued");
+            assertTrue(System.nanoTime() - start < 2_000_000_000L);
+        }
+    }
+
+    @Test
+    @Timeout(10)
+    void aWakeupFromAnotherThreadBeforeThePollIsNotLost() throws Exception {
+        try (SelectorEventBase evb = new SelectorEventBase()) {
+            // what a stop request does: a flag, then wakeup(), here before the turn starts; the poll consumes the
+            // selector's wakeup, and the turn must not then block for its whole timeout (here: forever)
+            Thread t = new Thread(evb::wakeup);
+            t.start();
+            t.join();
+            long start = System.nanoTime();
+            evb.runOnce(-1);
+            assertEquals(0, evb.nselect(), "no blocking select after a wakeup");
+            assertTrue(System.nanoTime() - start < 2_000_000_000L);
+            // the wakeup is used up: the next idle turn blocks for its timeout
+            evb.runOnce(20);
+            assertEquals(1, evb.nselect());
+        }
+    }
 }
+
