@@ -149,7 +149,7 @@ class RedisParserFuzzTest {
     }
 
     private static String name(SplittableRandom r, RedisCommand c) {
-        char[] n = c.name().toCharArray();
+        char[] n = c.wireName().toUpperCase(java.util.Locale.ROOT).toCharArray();
         for (int i = 0; i < n.length; i++) {
             if (r.nextInt(3) == 0) {
                 n[i] = Character.toLowerCase(n[i]);
@@ -194,6 +194,11 @@ class RedisParserFuzzTest {
             args.set(2, ascii(Integer.toString(numkeys)));
             checkKeys &= numkeys <= argc - 3;
         }
+        // the generator knows the key positions of single-key, fragmentable and script commands; the other
+        // classes (co-located ranges, numkeys, STREAMS, STORE; session, whole-pool, local) are checked by
+        // RedisParserTest's own cases
+        checkKeys &= c.kind() == RedisCommand.Kind.KEY1 || c.kind() == RedisCommand.Kind.ARGX
+                || c.kind() == RedisCommand.Kind.ARGKVX || c.kind() == RedisCommand.Kind.EVAL;
         List<String> keys = checkKeys ? keys(c, args) : null;
         if (r.nextInt(5) == 0 && inlineSafe(args)) {
             return new Gen(inline(r, args), c.name(), keys);
@@ -205,8 +210,8 @@ class RedisParserFuzzTest {
         List<String> keys = new ArrayList<>();
         switch (c.kind()) {
             case KEY1:
-                if (args.size() > 1) {
-                    keys.add(iso(args.get(1)));
+                if (args.size() > c.first) {
+                    keys.add(iso(args.get(c.first)));
                 }
                 break;
             case ARGX:
@@ -216,8 +221,9 @@ class RedisParserFuzzTest {
                 }
                 break;
             case EVAL:
-                if (Integer.parseInt(iso(args.get(2))) >= 1) {
-                    keys.add(iso(args.get(3)));
+                // every key of a script is recorded (they must be co-located)
+                for (int i = 0, n = Integer.parseInt(iso(args.get(2))); i < n; i++) {
+                    keys.add(iso(args.get(3 + i)));
                 }
                 break;
             default:
