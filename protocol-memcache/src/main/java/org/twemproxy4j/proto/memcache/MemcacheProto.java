@@ -3,7 +3,7 @@ package org.twemproxy4j.proto.memcache;
 import java.nio.charset.StandardCharsets;
 import org.twemproxy4j.core.proto.ProtoClient;
 import org.twemproxy4j.core.msg.Msg;
-import org.twemproxy4j.core.util.NcErrno;
+import org.twemproxy4j.core.util.ErrorReplies;
 import org.twemproxy4j.core.proto.Proto;
 import org.twemproxy4j.mbuf.Mbuf;
 
@@ -59,13 +59,7 @@ public final class MemcacheProto implements Proto {
     static final byte[] SPACE = ascii(" ");
     static final byte[] CRLF = ascii("\r\n");
 
-    private static final byte[][] ERRORS = new byte[128][];
-
-    static {
-        for (int i = 0; i < ERRORS.length; i++) {
-            ERRORS[i] = ascii("SERVER_ERROR " + NcErrno.strerror(i) + "\r\n");
-        }
-    }
+    private static final ErrorReplies ERRORS = new ErrorReplies("SERVER_ERROR ");
 
     static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.ISO_8859_1);
@@ -89,10 +83,7 @@ public final class MemcacheProto implements Proto {
     /** msg_get_error() for a memcache pool: {@code SERVER_ERROR <strerror>}. */
     @Override
     public byte[] errorReply(int errno) {
-        if (errno >= 0 && errno < ERRORS.length) {
-            return ERRORS[errno];
-        }
-        return ascii("SERVER_ERROR " + NcErrno.strerror(errno) + "\r\n");
+        return ERRORS.of(errno);
     }
 
     /** Mirrors memcache_failure(): no memcache reply marks a server as failing. */

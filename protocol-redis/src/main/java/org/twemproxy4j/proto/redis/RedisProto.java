@@ -4,7 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import org.twemproxy4j.core.proto.ProtoClient;
 import org.twemproxy4j.core.msg.Msg;
-import org.twemproxy4j.core.util.NcErrno;
+import org.twemproxy4j.core.util.ErrorReplies;
 import org.twemproxy4j.core.proto.Proto;
 import org.twemproxy4j.core.util.Log;
 import org.twemproxy4j.mbuf.Mbuf;
@@ -38,13 +38,7 @@ public final class RedisProto implements Proto {
     private static final long ERR_BUSY = pack("BUSY ");
     private static final long ERR_LOADING = pack("LOADING ");
 
-    private static final byte[][] ERRORS = new byte[128][];
-
-    static {
-        for (int i = 0; i < ERRORS.length; i++) {
-            ERRORS[i] = ascii("-ERR " + NcErrno.strerror(i) + "\r\n");
-        }
-    }
+    private static final ErrorReplies ERRORS = new ErrorReplies("-ERR ");
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.ISO_8859_1);
@@ -75,10 +69,7 @@ public final class RedisProto implements Proto {
 
     @Override
     public byte[] errorReply(int errno) {
-        if (errno >= 0 && errno < ERRORS.length) {
-            return ERRORS[errno];
-        }
-        return ascii("-ERR " + NcErrno.strerror(errno) + "\r\n");
+        return ERRORS.of(errno);
     }
 
     /** Mirrors redis_failure(): -OOM, -BUSY and -LOADING replies close the server connection. */
