@@ -241,6 +241,12 @@ class LivenessDifferentialIT {
             for (int i = 0; i < 3; i++) {
                 env.step("in flight " + i, classOf(c.getInputStream()));
             }
+            // the next request must find the backend gone (its listener too: a connect to a dying process's
+            // listener is accepted by the kernel, then reset) and no connection to it left in the proxy, so that
+            // it connects anew and is refused
+            assertTrue(env.backends[1].process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
+            Await.until("no connection to the killed backend", Duration.ofSeconds(20),
+                    () -> !Tcp.connectedTo(env.proxy.pid(), env.ports[1]));
             env.get("refused", env.keyB);       // failure 2: ejected
             env.get("ejected", env.keyB);
             c.setSoTimeout(300);
