@@ -12,11 +12,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.twemproxy4j.core.proto.ParseResult;
 import org.twemproxy4j.core.testkit.Fuzz;
+import org.twemproxy4j.core.testkit.ParserFuzz;
 import org.twemproxy4j.mbuf.MbufPool;
 
 /**
@@ -34,11 +32,19 @@ import org.twemproxy4j.mbuf.MbufPool;
  *
  * <p>{@code mvn verify} runs a fast slice; {@code -Pfuzz} or {@code -Dfuzz.cases=N} runs N cases per test.
  */
-@Tag("fuzz")
-class MemcacheParserFuzzTest {
-    private static final long SLICE = 4_000;
+class MemcacheParserFuzzTest extends ParserFuzz {
     /** Cases that once failed ("kind:seed"), replayed on every run (none so far for the memcache parser). */
     private static final String[] REGRESSIONS = {};
+
+    @Override
+    protected String protocol() {
+        return "memcache";
+    }
+
+    @Override
+    protected String[] regressions() {
+        return REGRESSIONS;
+    }
 
     private static final String[] STORE = {"set", "add", "replace", "append", "prepend"};
     private static final int[] STORE_TYPE = {MemcacheParser.REQ_SET, MemcacheParser.REQ_ADD,
@@ -270,16 +276,19 @@ class MemcacheParserFuzzTest {
         });
     }
 
-    void validRequests(long seed) {
+    @Override
+    protected void validRequests(long seed) {
         valid(seed, true);
     }
 
-    void validResponses(long seed) {
+    @Override
+    protected void validResponses(long seed) {
         valid(seed, false);
     }
 
     /** A mutated valid stream, or garbage, as requests or responses: defined behaviour, whole as split. */
-    void hostile(long seed) {
+    @Override
+    protected void hostile(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         boolean request = r.nextBoolean();
         byte[] data;
@@ -293,45 +302,5 @@ class MemcacheParserFuzzTest {
             data = Fuzz.mutate(r, concat(msgs));
         }
         wholeAndSplit(r, data, request, parsed -> { });
-    }
-
-    /** Replays a case recorded as "kind:seed" (kind: requests, responses, hostile). */
-    void replay(String c) {
-        String[] kv = c.split(":");
-        long seed = Long.decode(kv[1]);
-        switch (kv[0]) {
-            case "requests":
-                validRequests(seed);
-                break;
-            case "responses":
-                validResponses(seed);
-                break;
-            default:
-                hostile(seed);
-                break;
-        }
-    }
-
-    @Test
-    void validRequestStreamsParseTheSameWholeAndSplit() {
-        Fuzz.run("memcache valid requests", Fuzz.cases(SLICE), 20_000, this::validRequests);
-    }
-
-    @Test
-    void validResponseStreamsParseTheSameWholeAndSplit() {
-        Fuzz.run("memcache valid responses", Fuzz.cases(SLICE), 20_000, this::validResponses);
-    }
-
-    @Test
-    void mutatedStreamsAndGarbageEndInADefinedState() {
-        Fuzz.run("memcache hostile input", Fuzz.cases(SLICE * 2), 20_000, this::hostile);
-    }
-
-    @Test
-    @Timeout(60)
-    void regressionCases() {
-        for (String c : REGRESSIONS) {
-            replay(c);
-        }
     }
 }

@@ -12,11 +12,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.twemproxy4j.core.proto.ParseResult;
 import org.twemproxy4j.core.testkit.Fuzz;
+import org.twemproxy4j.core.testkit.ParserFuzz;
 import org.twemproxy4j.mbuf.MbufPool;
 
 /**
@@ -34,11 +32,19 @@ import org.twemproxy4j.mbuf.MbufPool;
  * <p>{@code mvn verify} runs a fast slice; {@code -Pfuzz} or {@code -Dfuzz.cases=N} runs N cases per test (see
  * {@link Fuzz} for replaying one case).
  */
-@Tag("fuzz")
-class RedisParserFuzzTest {
-    private static final long SLICE = 4_000;
+class RedisParserFuzzTest extends ParserFuzz {
     /** Cases that once failed ("kind:seed"), replayed on every run (none so far for the redis parser). */
     private static final String[] REGRESSIONS = {};
+
+    @Override
+    protected String protocol() {
+        return "redis";
+    }
+
+    @Override
+    protected String[] regressions() {
+        return REGRESSIONS;
+    }
 
     private static final RedisCommand[] COMMANDS = RedisCommand.values();
 
@@ -342,7 +348,8 @@ class RedisParserFuzzTest {
     }
 
     /** A valid request pipeline: parsed as generated, whole and split. */
-    void validRequests(long seed) {
+    @Override
+    protected void validRequests(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         List<Gen> msgs = new ArrayList<>();
         for (int n = 1 + r.nextInt(r.nextInt(10) == 0 ? 60 : 8); n > 0; n--) {
@@ -366,7 +373,8 @@ class RedisParserFuzzTest {
     }
 
     /** A valid response stream: one message per reply, whole and split. */
-    void validResponses(long seed) {
+    @Override
+    protected void validResponses(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         List<Gen> msgs = new ArrayList<>();
         for (int n = 1 + r.nextInt(8); n > 0; n--) {
@@ -382,7 +390,8 @@ class RedisParserFuzzTest {
     }
 
     /** A mutated valid stream, or garbage, as requests or responses: defined behaviour, whole as split. */
-    void hostile(long seed) {
+    @Override
+    protected void hostile(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         boolean request = r.nextBoolean();
         byte[] data;
@@ -396,45 +405,5 @@ class RedisParserFuzzTest {
             data = Fuzz.mutate(r, concat(msgs));
         }
         wholeAndSplit(r, data, request, parsed -> { });
-    }
-
-    /** Replays a case recorded as "kind:seed" (kind: requests, responses, hostile). */
-    void replay(String c) {
-        String[] kv = c.split(":");
-        long seed = Long.decode(kv[1]);
-        switch (kv[0]) {
-            case "requests":
-                validRequests(seed);
-                break;
-            case "responses":
-                validResponses(seed);
-                break;
-            default:
-                hostile(seed);
-                break;
-        }
-    }
-
-    @Test
-    void validRequestStreamsParseTheSameWholeAndSplit() {
-        Fuzz.run("redis valid requests", Fuzz.cases(SLICE), 20_000, this::validRequests);
-    }
-
-    @Test
-    void validResponseStreamsParseTheSameWholeAndSplit() {
-        Fuzz.run("redis valid responses", Fuzz.cases(SLICE), 20_000, this::validResponses);
-    }
-
-    @Test
-    void mutatedStreamsAndGarbageEndInADefinedState() {
-        Fuzz.run("redis hostile input", Fuzz.cases(SLICE * 2), 20_000, this::hostile);
-    }
-
-    @Test
-    @Timeout(60)
-    void regressionCases() {
-        for (String c : REGRESSIONS) {
-            replay(c);
-        }
     }
 }
