@@ -248,4 +248,25 @@ class WorkersIT {
             }
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void reuseportLetsTwoProcessesShareAPort() throws Exception {
+        int listen = Ports.free();
+        try (RedisServer r1 = RedisServer.start()) {
+            String yaml = pool("shared", listen, "  reuseport: true\n", r1);
+            Twemproxy4jProcess first = Twemproxy4jProcess.start(yaml);
+            try (Twemproxy4jProcess second = Twemproxy4jProcess.start(yaml)) {
+                await(() -> second.log().contains("listening on '127.0.0.1:" + listen + "'"), 10_000,
+                        () -> "the second process did not bind the shared port: " + second.log());
+                first.close();
+                for (int i = 0; i < 5; i++) {
+                    try (Socket s = connect(listen)) {
+                        assertEquals("+OK\r\n", request(s, "SET", "shared" + i, "v"), "served by the second");
+                    }
+                }
+            } finally {
+                first.close();
+            }
+        }
+    }
 }
