@@ -429,7 +429,9 @@ public final class ClientConn extends Conn implements ProtoClient {
         Msg sub = ctx.msgGet(this, true);
         sub.type = msg.type;
         sub.fragOwner = msg;
-        sub.noreply = msg.noreply;
+        // a fragment always awaits its reply, which completes the owner (a noreply owner is then freed
+        // unanswered): a protocol writes fragments that servers answer
+        sub.noreply = false;
         sub.serverIdx = sidx;
         return sub;
     }

@@ -272,7 +272,9 @@ public abstract class Conn implements EventHandler, MsgOwner {
         switch (r) {
             case ParseResult.OK:
                 msgParsed(msg);
-                return NC_OK;
+                // a message that failed the connection (a stray or failure reply) stops the parsing of what
+                // follows it: the rest belongs to requests that now get an error
+                return err != 0 ? NC_ERROR : NC_OK;
             case ParseResult.REPAIR:
                 msgRepair(msg);
                 return NC_OK;

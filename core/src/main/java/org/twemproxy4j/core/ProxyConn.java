@@ -44,6 +44,9 @@ final class ProxyConn implements EventHandler {
     private boolean unix;
     private Path unixPath;
     private static final int ACCEPT_PAUSE_MS = 100;
+    private static final long ACCEPT_LOG_INTERVAL_MS = 10_000;   // at most one accept-failure line per interval
+    private long acceptLoggedAt = Long.MIN_VALUE;
+    private long acceptFailuresUnlogged;
     private final Timer resume = new Timer(t -> resumeAccepts());
 
     ProxyConn(Context ctx, ServerPool pool) {
@@ -143,10 +146,19 @@ final class ProxyConn implements EventHandler {
         try {
             sc = channel.accept();
         } catch (IOException e) {
-            // e.g. out of descriptors (twemproxy issue #97): stop accepting for a moment instead of spinning
-            if (Log.enabled(Log.LOG_ERR)) {
-                Log.error("accept on p '" + pool.name + "' failed, pausing accepts for " + ACCEPT_PAUSE_MS + " ms: "
-                        + e.getMessage());
+            // e.g. out of descriptors (twemproxy issue #97): stop accepting for a moment instead of spinning;
+            // that can last, so log one line per interval (with the count since), not one per pause
+            long now = ctx.now();
+            if (acceptLoggedAt != Long.MIN_VALUE && now - acceptLoggedAt < ACCEPT_LOG_INTERVAL_MS) {
+                acceptFailuresUnlogged++;
+            } else {
+                if (Log.enabled(Log.LOG_ERR)) {
+                    Log.error("accept on p '" + pool.name + "' failed, pausing accepts for " + ACCEPT_PAUSE_MS
+                            + " ms: " + e.getMessage() + (acceptFailuresUnlogged == 0 ? ""
+                                    : " (" + acceptFailuresUnlogged + " more failures since the last report)"));
+                }
+                acceptLoggedAt = now;
+                acceptFailuresUnlogged = 0;
             }
             if (reg != null) {
                 ctx.evb.delIn(reg);

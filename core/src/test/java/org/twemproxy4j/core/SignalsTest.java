@@ -15,9 +15,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.twemproxy4j.core.util.Log;
 
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SignalsTest {
     @TempDir
     Path dir;

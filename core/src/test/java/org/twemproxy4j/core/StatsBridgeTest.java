@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.twemproxy4j.core.conf.Conf;
 import org.twemproxy4j.core.proto.Proto;
 import org.twemproxy4j.stats.LatencyHistogram;
@@ -20,6 +22,7 @@ import org.twemproxy4j.stats.StatsPoolField;
 import org.twemproxy4j.stats.StatsServerField;
 import org.twemproxy4j.stats.StatsView;
 
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class StatsBridgeTest {
     static final String YAML = String.join("\n",
             "zeta:",

@@ -15,9 +15,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** -d's re-executed JVM and its readiness report, with a stand-in daemon ({@link DaemonChildMain}). */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DaemonTest {
     private static final String MAIN = DaemonChildMain.class.getName();
 

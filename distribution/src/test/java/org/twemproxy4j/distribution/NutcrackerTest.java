@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.twemproxy4j.core.Core;
 import org.twemproxy4j.core.Instance;
@@ -32,6 +33,7 @@ import org.twemproxy4j.core.util.Log;
 import org.twemproxy4j.stats.StatsDescribe;
 
 /** The launcher in-process: -h/-V/-D, -t, --locate, and the run path with a stand-in for the core. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class NutcrackerTest {
     private static final String GOOD = "alpha:\n  listen: 127.0.0.1:22199\n  redis: true\n  servers:\n   - 127.0.0.1:6379:1\n";
     private static final String DUPLICATE_LISTEN =
@@ -459,4 +461,29 @@ class NutcrackerTest {
         assertTrue(registry.getGauges().containsKey("twemproxy4j.zeta.bb.requests"), registry.getNames().toString());
         assertTrue(registry.getGauges().containsKey("twemproxy4j.alpha.client_connections"));
     }
+
+    @Test
+    void startupDefaultsTurnOffGuiceBytecodeGenerationUnlessGivenOnTheCommandLine() {
+        String gen = System.getProperty("guice_bytecode_gen_option");
+        String traces = System.getProperty("guice_include_stack_traces");
+        try {
+            System.clearProperty("guice_bytecode_gen_option");
+            System.setProperty("guice_include_stack_traces", "COMPLETE"); // as with -D on the command line
+            Nutcracker.startupDefaults();
+            assertEquals("DISABLED", System.getProperty("guice_bytecode_gen_option"));
+            assertEquals("COMPLETE", System.getProperty("guice_include_stack_traces"), "a given value is kept");
+        } finally {
+            restore("guice_bytecode_gen_option", gen);
+            restore("guice_include_stack_traces", traces);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
+        }
+    }
 }
+

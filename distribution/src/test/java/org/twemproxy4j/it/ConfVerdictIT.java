@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.twemproxy4j.core.conf.Conf;
@@ -31,6 +32,7 @@ import org.twemproxy4j.it.fixture.NutcrackerProcess;
  * (valid) or 1 (invalid). A file's name says which verdict nutcracker gives it ({@code good-*} / {@code bad-*}),
  * so a changed nutcracker shows up as well. For an invalid file twemproxy4j must also say why, naming the file.
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ConfVerdictIT {
     private static final String CORPUS = "/conf-corpus";
     private static final int MIN_CORPUS = 60;

@@ -16,6 +16,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,11 +25,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.twemproxy4j.distribution.Nutcracker;
+import org.twemproxy4j.it.fixture.Await;
 import org.twemproxy4j.it.fixture.NutcrackerProcess;
 import org.twemproxy4j.it.fixture.Ports;
 import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
@@ -41,6 +44,7 @@ import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
  * SIGTERM/SIGINT stop cleanly and remove the pid file; {@code -d} returns once the daemon is up, and fails when
  * the daemon cannot start; a failed start is one line; SIGHUP reopens the log, SIGTTIN raises the level.
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class LauncherIT {
     /** The lines our -h adds after nutcracker's -m line. */
     private static final String EXTRA_USAGE =
@@ -338,20 +342,13 @@ class LauncherIT {
         assertEquals(0, k.exitValue(), "kill -" + signal + " " + pid);
     }
 
-    private static void awaitFile(Path f) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.exists(f)) {
-            assertTrue(System.nanoTime() < deadline, f + " never appeared");
-            Thread.sleep(20);
-        }
+    private static void awaitFile(Path f) {
+        Await.until(f + " appears", Duration.ofSeconds(20), () -> Files.exists(f));
     }
 
     private static void awaitContent(Path f, String text) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.exists(f) || !Files.readString(f).contains(text)) {
-            assertTrue(System.nanoTime() < deadline, "no '" + text.trim() + "' in " + f);
-            Thread.sleep(20);
-        }
+        Await.until("'" + text.trim() + "' in " + f, Duration.ofSeconds(20),
+                () -> Files.exists(f) && Files.readString(f).contains(text));
         assertNotEquals(0, Files.size(f));
     }
 }

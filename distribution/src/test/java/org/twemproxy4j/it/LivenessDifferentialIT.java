@@ -10,14 +10,19 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.twemproxy4j.it.fixture.Await;
 import org.twemproxy4j.it.fixture.NutcrackerProcess;
 import org.twemproxy4j.it.fixture.Ports;
 import org.twemproxy4j.it.fixture.ProxyProcess;
 import org.twemproxy4j.it.fixture.RedisServer;
 import org.twemproxy4j.it.fixture.Resp;
+import org.twemproxy4j.it.fixture.Tcp;
 import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
 
 /**
@@ -26,6 +31,7 @@ import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
  * and twemproxy4j on fresh backends, and each step's reply class (a value, nil, an error text, a close, no
  * reply) must be the same, and the one written down here.
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class LivenessDifferentialIT {
     private static final int TIMEOUT_MS = 1000;
     private static final int RETRY_MS = 3000;
@@ -146,8 +152,15 @@ class LivenessDifferentialIT {
         return r.trim();
     }
 
+    /** Waits past a deadline on purpose: the scenario is what happens once that time has passed. */
     private static void sleep(long ms) throws InterruptedException {
         Thread.sleep(ms);
+    }
+
+    /** Waits until the proxy has seen backend {@code i}'s close and closed its own end (a failure counted). */
+    private static void awaitProxyClosed(Env env, int i) {
+        Await.until("the proxy closes its connection to the stopped backend " + env.ports[i], Duration.ofSeconds(20),
+                () -> !Tcp.connectedTo(env.proxy.pid(), env.ports[i]));
     }
 
     /** Runs {@code scenario} against nutcracker, then twemproxy4j; returns both step lists. */
@@ -172,7 +185,7 @@ class LivenessDifferentialIT {
         List<List<String>> got = both(true, env -> {
             env.get("live", env.keyB);
             env.backends[1].close();            // FIN on the pooled connection: failure 1
-            sleep(300);
+            awaitProxyClosed(env, 1);
             env.get("refused", env.keyB);       // connect refused: failure 2, ejected
             env.get("ejected", env.keyB);       // now on the other backend, which lacks it
             env.get("other", env.keyA);
@@ -221,7 +234,9 @@ class LivenessDifferentialIT {
             c.getOutputStream().write(concat(Resp.command("GET", env.keyB), Resp.command("GET", env.keyA),
                     Resp.command("GET", env.keyB)));
             c.getOutputStream().flush();
-            sleep(150);
+            long two = 2L * Resp.command("GET", env.keyB).length;
+            Await.until("both requests for the hung backend in its receive queue", Duration.ofSeconds(20),
+                    () -> Tcp.received(env.ports[1]) >= two);
             env.backends[1].signal("KILL");     // unread requests: the kernel resets the connection
             for (int i = 0; i < 3; i++) {
                 env.step("in flight " + i, classOf(c.getInputStream()));
@@ -246,7 +261,7 @@ class LivenessDifferentialIT {
             env.get("other", env.keyA);
             env.backends[1].resume();
             env.backends[1].close();
-            sleep(300);
+            awaitProxyClosed(env, 1);
             env.get("refused 1", env.keyB);
             env.get("refused 2", env.keyB);
             env.get("refused 3", env.keyB);

@@ -11,8 +11,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -20,6 +22,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.Timeout;
+import org.twemproxy4j.it.fixture.Await;
 import org.twemproxy4j.it.fixture.MemcachedServer;
 import org.twemproxy4j.it.fixture.NutcrackerProcess;
 import org.twemproxy4j.it.fixture.Ports;
@@ -36,7 +40,10 @@ import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
  * {@code -Ddiff.candidate=nutcracker} puts a second nutcracker in twemproxy4j's place, to check the harness:
  * then exactly the "fix" cases fail.
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class MemcacheDifferentialIT {
+    /** A bound on each dynamic test (a class-level {@code @Timeout} covers only the factory methods). */
+    private static final Duration CASE_TIMEOUT = Duration.ofSeconds(120);
     private static final Pattern CAS = Pattern.compile("(VALUE \\S+ \\d+ \\d+) (\\d+)\r\n");
 
     private static final List<MemcachedServer> backends = new ArrayList<>();
@@ -95,9 +102,10 @@ class MemcacheDifferentialIT {
     Stream<DynamicTest> differential() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
         for (Case c : corpus()) {
-            tests.add(DynamicTest.dynamicTest(c.name(), () -> run(c, 0)));
+            tests.add(DynamicTest.dynamicTest(c.name(), () -> Await.bounded(CASE_TIMEOUT, () -> run(c, 0))));
             if (c.m512()) {
-                tests.add(DynamicTest.dynamicTest("[-m 512] " + c.name(), () -> run(c, 1)));
+                tests.add(DynamicTest.dynamicTest("[-m 512] " + c.name(),
+                        () -> Await.bounded(CASE_TIMEOUT, () -> run(c, 1))));
             }
         }
         assertTrue(tests.size() > 60, "corpus too small");
@@ -122,8 +130,9 @@ class MemcacheDifferentialIT {
         p.append(g).append("\r\n");
         byte[] bytes = p.toString().getBytes(StandardCharsets.ISO_8859_1);
         Case c = new Case("generated / 9000 pipelined requests and a 3000-key multi-get", bytes, false, null, true);
-        tests.add(DynamicTest.dynamicTest(c.name(), () -> run(c, 0)));
-        tests.add(DynamicTest.dynamicTest("[-m 512] " + c.name(), () -> run(c, 1)));
+        tests.add(DynamicTest.dynamicTest(c.name(), () -> Await.bounded(CASE_TIMEOUT, () -> run(c, 0))));
+        tests.add(DynamicTest.dynamicTest("[-m 512] " + c.name(),
+                () -> Await.bounded(CASE_TIMEOUT, () -> run(c, 1))));
         return tests.stream();
     }
 

@@ -14,9 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.twemproxy4j.it.fixture.MemcachedServer;
 import org.twemproxy4j.it.fixture.Ports;
 import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
@@ -27,6 +29,7 @@ import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
  * missing ones), values up to 1 MiB across 512-byte mbufs, pipelines of 10,000 requests, requests written one
  * byte at a time, noreply, quit, and bad input that costs only its own connection nothing but a reply.
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class MemcacheProxyIT {
     private static final List<MemcachedServer> backends = new ArrayList<>();
     private static Twemproxy4jProcess proxy;
@@ -226,7 +229,7 @@ class MemcacheProxyIT {
             for (byte b : req) {
                 out.write(b);
                 out.flush();
-                Thread.sleep(1);
+                Thread.sleep(1); // the scenario: each byte its own segment, arriving apart
             }
             String want = "STORED\r\n" + value("slow", 3, "ab\r\nc") + "END\r\nNOT_FOUND\r\nEND\r\n";
             assertEquals(want, new String(readN(s, want.length()), StandardCharsets.ISO_8859_1));

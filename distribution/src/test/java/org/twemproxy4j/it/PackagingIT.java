@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.twemproxy4j.it.fixture.Ports;
 import org.twemproxy4j.it.fixture.RedisServer;
@@ -47,10 +48,17 @@ import org.twemproxy4j.it.fixture.Resp;
  * chosen, and a real run: a SET/GET round trip to a redis-server through the proxy started from another
  * directory, then SIGTERM, a clean exit 0 and the pid file removed.
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class PackagingIT {
     private static final String MAIN = "org.twemproxy4j.distribution.Nutcracker";
-    private static final List<String> JVM_DEFAULTS = List.of("-Xms128m", "-Xmx512m", "-XX:+UseSerialGC",
-            "-XX:MaxDirectMemorySize=2g", "-XX:+PerfDisableSharedMem", "-Dio.netty.leakDetection.level=disabled");
+    private static final List<String> JVM_DEFAULTS = List.of("-Xms8m", "-Xmx512m", "-Xmn4m", "-XX:+UseSerialGC",
+            "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=64m", "-XX:CICompilerCount=2",
+            "-XX:-UsePerfData", "-XX:-UseNotificationThread", "-XX:TrimNativeHeapInterval=5000",
+            "-XX:MaxDirectMemorySize=2g", "-Dio.netty.leakDetection.level=disabled");
+    /** The list of classes a start loads, from which the launcher makes its AppCDS archive. */
+    private static final String CLASS_LIST = "twemproxy4j.classlist";
+    /** The archives the launcher makes (one per Java runtime), at its first run. */
+    private static final String ARCHIVE = "twemproxy4j-[0-9]+\\.jsa";
 
     @TempDir
     static Path root;
@@ -112,7 +120,11 @@ class PackagingIT {
             all.filter(Files::isRegularFile).forEach(p -> files.add(home.relativize(p).toString()));
         }
         Set<String> libs = files.stream().filter(f -> f.startsWith("lib/")).map(f -> f.substring(4))
+                .filter(f -> !f.matches(ARCHIVE)) // made by the launcher at its first run, not packaged
                 .collect(Collectors.toCollection(TreeSet::new));
+        assertTrue(libs.remove(CLASS_LIST), "the AppCDS class list is packaged: " + libs);
+        assertTrue(Files.readAllLines(home.resolve("lib").resolve(CLASS_LIST)).contains(MAIN.replace('.', '/')),
+                "the class list names the main class");
         Set<String> others = new TreeSet<>(files);
         others.removeIf(f -> f.startsWith("lib/"));
         assertEquals(new TreeSet<>(List.of("README.md", "bin/twemproxy4j", "conf/nutcracker.yml",
@@ -224,6 +236,33 @@ class PackagingIT {
     }
 
     @Test
+    @Timeout(180)
+    void theFirstRunMakesTheClassDataSharingArchiveAndLaterRunsMapIt() throws Exception {
+        setUpDirs();
+        Map<String, String> env = env(fakeBin + ":/usr/bin:/bin");
+        Set<Path> before = archives();
+        Result first = run(work, env, cmd(List.of("-V")));
+        assertEquals(0, first.status, first.output);
+        assertTrue(first.output.startsWith("This is nutcracker-0.5.0\nasync event backend: "), first.output);
+        Set<Path> made = archives();
+        made.removeAll(before);
+        assertEquals(1, made.size(), "one archive for this Java runtime: " + archives());
+        Path archive = made.iterator().next();
+        assertTrue(Files.size(archive) > 1_000_000, "a real archive");
+        java.nio.file.attribute.FileTime madeAt = Files.getLastModifiedTime(archive);
+
+        // -Xshare:on makes a JVM that cannot map the archive (wrong class path, other JVM) exit with an error
+        env.put("JAVA_OPTS", "-Xshare:on");
+        Result mapped = run(work, env, cmd(List.of("-V")));
+        assertEquals(0, mapped.status, mapped.output);
+        assertEquals(first.output, mapped.output, "the same output, nothing about the archive");
+        Result conf = run(work, env, cmd(List.of("-t")));
+        assertEquals(0, conf.status, conf.output);
+        assertTrue(conf.output.contains("syntax is ok"), conf.output);
+        assertEquals(madeAt, Files.getLastModifiedTime(archive), "made once"); // (other tests' fake runtimes make theirs)
+    }
+
+    @Test
     void javaHomeIsPreferredAndAnOldRuntimeIsRefused() throws Exception {
         setUpDirs();
         Path jdk = Files.createDirectories(root.resolve("fake-jdk-" + System.nanoTime()));
@@ -298,7 +337,11 @@ class PackagingIT {
                     && argv.indexOf("-Xss1m") > xmx, "JAVA_OPTS after the defaults: " + argv);
             int cp = argv.indexOf("-cp");
             assertTrue(cp > 0, argv.toString());
-            assertEquals(home.resolve("lib") + "/*", argv.get(cp + 1));
+            assertEquals(classPath(), argv.get(cp + 1), "every jar of lib/, in byte order");
+            String archive = argv.stream().filter(a -> a.startsWith("-XX:SharedArchiveFile=")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no AppCDS archive: " + argv));
+            assertTrue(Path.of(archive.substring(archive.indexOf('=') + 1)).getFileName().toString().matches(ARCHIVE),
+                    archive);
             assertEquals(MAIN, argv.get(cp + 2));
             assertEquals(List.of("-c", "redis.yml", "-p", "twemproxy4j.pid", "-o", "twemproxy4j.log", "-s",
                     Integer.toString(stats), "-a", "127.0.0.1"), argv.subList(cp + 3, argv.size()), "arguments as given");
@@ -334,6 +377,22 @@ class PackagingIT {
         String real = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Files.writeString(java, "#!/bin/sh\n: > '" + marker + "'\nexec '" + real + "' \"$@\"\n");
         assertTrue(java.toFile().setExecutable(true));
+    }
+
+    /** The AppCDS archives in lib/. */
+    private static Set<Path> archives() throws IOException {
+        try (Stream<Path> l = Files.list(home.resolve("lib"))) {
+            return l.filter(p -> p.getFileName().toString().matches(ARCHIVE))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    /** The class path the launcher gives: every jar of lib/, sorted by byte value, joined by ':'. */
+    private static String classPath() throws IOException {
+        try (Stream<Path> l = Files.list(home.resolve("lib"))) {
+            return l.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jar")).sorted()
+                    .map(n -> home.resolve("lib").resolve(n).toString()).collect(Collectors.joining(":"));
+        }
     }
 
     /** A clean environment: the PATH given, HOME; no JAVA_HOME, no Maven or class path variables. */

@@ -24,10 +24,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.twemproxy4j.distribution.Locate;
@@ -51,6 +53,7 @@ import org.twemproxy4j.it.fixture.Resp;
  * <p>The server lines are written in a shuffled order with weights 3, 1, 5, 2, so nutcracker's sort
  * (length first, then bytes) and the weights both matter.
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PlacementIT {
     private static final int NBACKEND = 4;

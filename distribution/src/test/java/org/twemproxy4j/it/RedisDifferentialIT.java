@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -17,11 +19,13 @@ import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.Timeout;
 import org.twemproxy4j.it.diff.Bytes;
 import org.twemproxy4j.it.diff.Case;
 import org.twemproxy4j.it.diff.Cluster;
 import org.twemproxy4j.it.diff.Corpus;
 import org.twemproxy4j.it.diff.Differential;
+import org.twemproxy4j.it.fixture.Await;
 
 /**
  * The redis differential suite: the same bytes go to nutcracker 0.5.0 and to twemproxy4j, both serving the same
@@ -36,7 +40,10 @@ import org.twemproxy4j.it.diff.Differential;
  * nutcracker as the candidate (to check the harness itself: only the documented fixes should fail), and
  * {@code diff.filter=<regex>} keeps the cases whose "group / name" matches.
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class RedisDifferentialIT {
+    /** A bound on each dynamic test (a class-level {@code @Timeout} covers only the factory methods). */
+    private static final Duration CASE_TIMEOUT = Duration.ofSeconds(120);
     private static Differential diff;
 
     @BeforeAll
@@ -64,9 +71,11 @@ class RedisDifferentialIT {
                 continue;
             }
             List<DynamicNode> tests = groups.computeIfAbsent(diff.group(c), g -> new ArrayList<>());
-            tests.add(DynamicTest.dynamicTest(diff.name(c), () -> diff.run(c, 0)));
+            tests.add(DynamicTest.dynamicTest(diff.name(c),
+                    () -> Await.bounded(CASE_TIMEOUT, () -> diff.run(c, 0))));
             if (diff.mbuf512(c)) {
-                tests.add(DynamicTest.dynamicTest("[-m 512] " + diff.name(c), () -> diff.run(c, 1)));
+                tests.add(DynamicTest.dynamicTest("[-m 512] " + diff.name(c),
+                        () -> Await.bounded(CASE_TIMEOUT, () -> diff.run(c, 1))));
             }
         }
         List<DynamicNode> out = new ArrayList<>();
@@ -83,7 +92,8 @@ class RedisDifferentialIT {
             {"", "a"}, {"\u00ff\u0080", "\u00e9"}};
         for (String[] argv : unknown) {
             t.add(DynamicTest.dynamicTest("unknown-command wording matches redis-server: " + String.join(" ", argv)
-                    .replace("\r", "\\r").replace("\n", "\\n").replace("\u0000", "\\0"), () -> {
+                    .replace("\r", "\\r").replace("\n", "\\n").replace("\u0000", "\\0"),
+                    () -> Await.bounded(CASE_TIMEOUT, () -> {
                         byte[][] raw = new byte[argv.length][];
                         for (int i = 0; i < argv.length; i++) {
                             raw[i] = Bytes.ascii(argv[i]);
@@ -92,7 +102,7 @@ class RedisDifferentialIT {
                         byte[] actual = diff.oracle(Bytes.cmd(raw));
                         assertArrayEquals(expected, actual, () -> "formatter " + Bytes.show(expected)
                                 + "\nredis-server " + Bytes.show(actual));
-                    }));
+                    })));
         }
         for (String pool : List.of("alpha", "beta")) {
             for (int n : new int[] {4, 10, 1000}) {

@@ -10,11 +10,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.twemproxy4j.it.fixture.Await;
 import org.twemproxy4j.it.fixture.Ports;
 import org.twemproxy4j.it.fixture.RedisServer;
 import org.twemproxy4j.core.CoreSettings;
@@ -28,6 +31,7 @@ import org.twemproxy4j.stats.StatsPoolField;
  * every other client keeps being served, and once it reads it gets every reply in order; a client that goes
  * past the hard limit is closed. Runs the core in this JVM to count its buffers.
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class SlowClientIT {
     private static final int MBUF = 16384;
 
@@ -103,7 +107,7 @@ class SlowClientIT {
 
                 int maxMbufs = 0;
                 for (int i = 0; i < 40; i++) {
-                    Thread.sleep(50);
+                    Thread.sleep(50); // the scenario: 2 s of sampling while the slow client stays stalled
                     assertOtherClientServed(other, "small", "s");
                     maxMbufs = Math.max(maxMbufs, onLoop(p, p.core::nusedMbuf));
                 }
@@ -149,25 +153,16 @@ class SlowClientIT {
                     out.write(req);                 // 20 MB of replies asked for, none read
                 }
                 out.flush();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                long clientErr = 0;
-                while (clientErr == 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
-                    clientErr = onLoop(p, () -> p.core.poolStats(0)[StatsPoolField.CLIENT_ERR.ordinal()]);
-                }
+                long clientErr = Await.value("the client over the hard limit closed (client_err)",
+                        Duration.ofSeconds(20),
+                        () -> onLoop(p, () -> p.core.poolStats(0)[StatsPoolField.CLIENT_ERR.ordinal()]),
+                        e -> e != 0);
                 assertEquals(1L, clientErr, "the client over the hard limit was closed (client_err)");
                 assertOtherClientServed(other, "small", "s");
                 assertOtherClientServed(other, "big", v);
                 // its buffers went back: what is left is a handful, not its 20 MB
-                int mbufs = 0;
-                for (int i = 0; i < 100; i++) {
-                    mbufs = onLoop(p, p.core::nusedMbuf);
-                    if (mbufs <= 16) {
-                        break;
-                    }
-                    Thread.sleep(50);
-                }
-                assertTrue(mbufs <= 16, "buffers still held: " + mbufs);
+                Await.value("the closed client's buffers back in the pool", Duration.ofSeconds(5),
+                        () -> onLoop(p, p.core::nusedMbuf), mbufs -> mbufs <= 16);
                 // the stalled client sees the end of the stream after whatever had been written to it
                 InputStream in = slow.getInputStream();
                 byte[] buf = new byte[65536];
@@ -201,11 +196,8 @@ class SlowClientIT {
                     out.write(req);
                 }
                 out.flush();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (!p.log().contains("over the hard limit of 1048576 bytes") && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
-                }
-                assertTrue(p.log().contains("over the hard limit of 1048576 bytes"), p.log());
+                Await.until("the log reports the hard limit of 1048576 bytes", Duration.ofSeconds(20),
+                        () -> p.log().contains("over the hard limit of 1048576 bytes"));
                 assertOtherClientServed(other, "big", v);
             }
         }

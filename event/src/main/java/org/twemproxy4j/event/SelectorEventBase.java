@@ -32,6 +32,9 @@ public final class SelectorEventBase implements EventBase {
     private Registration[] pending = new Registration[64];
     private Registration[] spare = new Registration[64];
     private int npending;
+    private volatile boolean woken; // wakeup() or execute() called since the last select
+    private long nselectNow;   // non-blocking polls, ever
+    private long nselect;      // blocking selects, ever (after a poll found nothing)
 
     public SelectorEventBase() throws IOException {
         this(true);
@@ -193,10 +196,17 @@ public final class SelectorEventBase implements EventBase {
             t = 0;
         }
         nevents = 0;
-        if (t == 0) {
-            selector.selectNow(dispatcher);
-        } else {
+        // Under load something is nearly always ready: a non-blocking poll first serves it without the blocking
+        // select's set-up (interruptible section, timed epoll_wait). Only when nothing is ready does the loop
+        // block, and not when another thread woke it meanwhile: selectNow consumes a pending wakeup, which the
+        // blocking select would then miss (a stop request would wait for the timeout, or forever).
+        nselectNow++;
+        if (selector.selectNow(dispatcher) == 0 && t != 0 && !woken && tasks.isEmpty()) {
+            nselect++;
             selector.select(dispatcher, t < 0 ? 0 : t);
+        }
+        if (woken) {
+            woken = false; // after the select: a wakeup from now on is seen by the next turn's check or select
         }
         now = clock();
         flushPending();
@@ -297,6 +307,16 @@ public final class SelectorEventBase implements EventBase {
         return nheap == 0 ? null : heap[0];
     }
 
+    /** Non-blocking polls of the selector so far (one per {@link #runOnce}). */
+    public long nselectNow() {
+        return nselectNow;
+    }
+
+    /** Blocking selects so far: the polls that found nothing ready and had a timeout to wait. */
+    public long nselect() {
+        return nselect;
+    }
+
     /** Number of armed timers. */
     public int ntimers() {
         return nheap;
@@ -363,11 +383,13 @@ public final class SelectorEventBase implements EventBase {
     @Override
     public void execute(Runnable task) {
         tasks.add(task);
+        woken = true;
         selector.wakeup();
     }
 
     @Override
     public void wakeup() {
+        woken = true;
         selector.wakeup();
     }
 

@@ -2,11 +2,16 @@ package org.twemproxy4j.mbuf;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 
 /**
  * Mirrors nc_mbuf.c's free list ({@code mbuf_get}, {@code mbuf_put}, {@code mbuf_split}): fixed-size chunks
- * of {@link #chunkSize()} bytes from netty's pooled allocator, and the {@link Mbuf} headers over them.
+ * of {@link #chunkSize()} bytes of direct memory, and the {@link Mbuf} headers over them.
+ *
+ * <p>This pool is the only cache of chunks: by default each chunk is its own direct allocation
+ * ({@link #DIRECT}, netty's unpooled allocator), taken when the free stack is empty and freed when it is full.
+ * A second, preallocating pool underneath (netty's pooled allocator reserves and zeroes 4 MiB per arena at the
+ * first buffer) would hold memory that no traffic asked for.
  *
  * <p>Chunks and headers are recycled through two array stacks owned by the pool. Unlike nutcracker's
  * never-shrinking free list, both stacks are bounded ({@code maxFreeChunks}): a chunk put back while the
@@ -16,13 +21,16 @@ import io.netty.buffer.PooledByteBufAllocator;
  * (pipelined requests read into one chunk are forwarded without copying); its loop-confined reference count
  * returns it when the last header is put.
  *
- * <p>Event-loop confined: one pool per event loop, allocated on the loop thread (netty's thread cache).
+ * <p>Event-loop confined: one pool per event loop.
  * {@link #close()} releases every free chunk.
  */
 public final class MbufPool implements AutoCloseable {
     public static final int MBUF_MIN_SIZE = 512;
     public static final int MBUF_MAX_SIZE = 16777216;
     public static final int MBUF_SIZE = 16384;
+
+    /** The default source of chunks: one direct allocation per chunk, no pooling, no leak sampling. */
+    public static final ByteBufAllocator DIRECT = new UnpooledByteBufAllocator(true, true);
 
     private final ByteBufAllocator alloc;
     private final int chunkSize;
@@ -38,7 +46,7 @@ public final class MbufPool implements AutoCloseable {
 
     /** A pool of {@code chunkSize}-byte direct chunks keeping at most {@code maxFreeChunks} idle. */
     public MbufPool(int chunkSize, int maxFreeChunks) {
-        this(chunkSize, maxFreeChunks, PooledByteBufAllocator.DEFAULT);
+        this(chunkSize, maxFreeChunks, DIRECT);
     }
 
     public MbufPool(int chunkSize, int maxFreeChunks, ByteBufAllocator alloc) {

@@ -191,4 +191,34 @@ class MbufPoolTest {
             assertEquals(0, pool.nused());
         }
     }
+
+    /** Direct memory in use, whichever way netty allocates it (JDK buffers or its own no-cleaner ones). */
+    private static long directBytes() {
+        long jdk = 0;
+        for (java.lang.management.BufferPoolMXBean b
+                : java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)) {
+            if (b.getName().equals("direct")) {
+                jdk = b.getMemoryUsed();
+            }
+        }
+        return jdk + Math.max(0, io.netty.util.internal.PlatformDependent.usedDirectMemory());
+    }
+
+    @Test
+    void theDefaultPoolTakesDirectMemoryChunkByChunkAndGivesItBack() {
+        long before = directBytes();
+        try (MbufPool pool = new MbufPool(MbufPool.MBUF_SIZE, 1)) {
+            Mbuf a = pool.get();
+            assertEquals(MbufPool.MBUF_SIZE, directBytes() - before, "one chunk costs its size, no arena");
+            Mbuf b = pool.get();
+            assertEquals(2L * MbufPool.MBUF_SIZE, directBytes() - before);
+            pool.put(a); // kept: the free stack holds one
+            pool.put(b); // beyond the bound: freed
+            assertEquals(MbufPool.MBUF_SIZE, directBytes() - before);
+            assertEquals(2, pool.nalloc());
+            assertEquals(1, pool.nrelease());
+        }
+        assertEquals(0, directBytes() - before, "close frees the idle chunk");
+    }
 }
+

@@ -14,12 +14,15 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The stats port and the Prometheus endpoint on loopback, fed by a fake event loop thread. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class StatsListenerTest {
     static final StatsLayout LAYOUT = new StatsLayout(List.of("alpha"), List.of(List.of("127.0.0.1:6379", "b")));
 

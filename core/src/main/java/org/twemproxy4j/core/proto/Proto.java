@@ -87,7 +87,9 @@ public interface Proto {
 
     /**
      * For {@link #ROUTE_ALL} and a routed server index: writes into {@code sub} the request that server
-     * {@code server} of {@code nserver} gets for {@code r}.
+     * {@code server} of {@code nserver} gets for {@code r}. Like every fragment, it must be a request the server
+     * answers (no {@code noreply}): its reply completes {@code r}, and a {@code noreply} {@code r} is then freed
+     * without a reply to the client.
      */
     default void fragmentTo(Msg r, int server, int nserver, Msg sub, ProtoClient c) {
         throw new UnsupportedOperationException(name() + " does not fan requests out");

@@ -19,6 +19,11 @@ public abstract class MsgFeeder<P, D extends MsgFeeder<P, D>> {
     public final List<P> parsed = new ArrayList<>();
     public int repairs;
     public int errors;
+    /** Calls of {@link #parse} so far; a feed throws once it exceeds {@link #parseCallLimit} (a parser loop). */
+    public long parseCalls;
+    public long parseCallLimit = Long.MAX_VALUE;
+    /** Messages made by the feeds and not yet finished (recorded or freed): 0 after every feed. */
+    public int msgsOpen;
     public final MbufPool pool;
     public final boolean request;
 
@@ -50,7 +55,7 @@ public abstract class MsgFeeder<P, D extends MsgFeeder<P, D>> {
 
     /** With {@code cuts} null every read is at most {@code step} bytes; else reads end at the cuts. */
     private D feed(byte[] data, int step, List<Integer> cuts) {
-        Msg msg = new Msg(request);
+        Msg msg = newMsg();
         int off = 0;
         int ci = 0;
         outer:
@@ -75,10 +80,13 @@ public abstract class MsgFeeder<P, D extends MsgFeeder<P, D>> {
             }
             msg.mlen += n;
             for (;;) {
+                if (++parseCalls > parseCallLimit) {
+                    throw new IllegalStateException("parser called " + parseCalls + " times: a loop");
+                }
                 int r = parse(msg);
                 if (r == ParseResult.OK) {
                     Mbuf last = msg.mhdr.last();
-                    Msg next = new Msg(request);
+                    Msg next = newMsg();
                     if (msg.pos != last.last()) {
                         Mbuf nbuf = pool.split(last, msg.pos, false);
                         next.mhdr.insert(nbuf);
@@ -88,6 +96,7 @@ public abstract class MsgFeeder<P, D extends MsgFeeder<P, D>> {
                     }
                     parsed.add(record(msg, r));
                     msg.mhdr.putAll(pool);
+                    msgsOpen--;
                     msg = next;
                     if (msg.mhdr.isEmpty()) {
                         break;
@@ -104,6 +113,7 @@ public abstract class MsgFeeder<P, D extends MsgFeeder<P, D>> {
                     errors++;
                     parsed.add(record(msg, r));
                     msg.mhdr.putAll(pool);
+                    msgsOpen--;
                     msg = null;
                     break outer;
                 }
@@ -111,8 +121,14 @@ public abstract class MsgFeeder<P, D extends MsgFeeder<P, D>> {
         }
         if (msg != null) {
             msg.mhdr.putAll(pool);
+            msgsOpen--;
         }
         return self();
+    }
+
+    private Msg newMsg() {
+        msgsOpen++;
+        return new Msg(request);
     }
 
     /** Mbufs not returned to the pool (must be 0 after a feed). */

@@ -135,6 +135,7 @@ public final class Differential implements AutoCloseable {
         if (o.end != Outcome.End.OPEN) {
             // a proxy that dropped a client may still be forwarding its earlier requests: let them land
             // before the backends are flushed for the next run
+            // (a grace, not a condition: what a proxy still holds for a dropped client is not observable)
             sleep(c.length > 1024 || c.replies > 3 ? 50 : 5);
         }
         if (snapshot) {

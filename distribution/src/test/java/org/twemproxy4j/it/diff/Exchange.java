@@ -52,7 +52,7 @@ public final class Exchange implements AutoCloseable {
                 out.write(c.chunks.get(i));
                 out.flush();
                 if (c.pauseMs > 0 && i < c.chunks.size() - 1) {
-                    Thread.sleep(c.pauseMs);
+                    Thread.sleep(c.pauseMs); // the case's own pacing between its chunks (the scenario)
                 }
             }
             return null;

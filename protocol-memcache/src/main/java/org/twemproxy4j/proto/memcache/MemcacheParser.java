@@ -22,7 +22,13 @@ import org.twemproxy4j.mbuf.Mbuf;
  *   cas &lt;key&gt; &lt;flags&gt; &lt;exptime&gt; &lt;bytes&gt; &lt;cas unique&gt; [noreply]\r\n&lt;data&gt;\r\n
  *   incr|decr &lt;key&gt; &lt;delta&gt; [noreply]      touch &lt;key&gt; &lt;exptime&gt; [noreply]
  *   delete &lt;key&gt; [0] [noreply]      version      quit
+ *   gat|gats &lt;exptime&gt; &lt;key&gt;+      flush_all [delay] [noreply]      verbosity &lt;level&gt; [noreply]      stats
+ *   mg|md|ma|me &lt;key&gt; &lt;flag&gt;*      ms &lt;key&gt; &lt;datalen&gt; &lt;flag&gt;*\r\n&lt;data&gt;\r\n      mn
  * </pre>
+ * The byte state machine (the {@code SW_*} states, as in memcache_parse_req()) lives here; memcached 1.6's
+ * judgement of each word and of the whole line lives in {@link MemcachedRules}. Beside the fields above, the
+ * parser keeps the first byte of the command word in {@code stack[CMD_FIRST]} and the offset of a meta
+ * command's {@code q} flag in {@code stack[Q_AT]}.
  * Every request nutcracker accepts is accepted here and forwarded byte for byte. Where nutcracker would
  * close the connection, the line is judged as memcached 1.6 judges it (proto_text.c: words split on spaces,
  * an optional {@code \r} before the {@code \n}, a NUL ends the line, word counts per command, the
@@ -64,6 +70,18 @@ public final class MemcacheParser {
     public static final int REQ_TOUCH = 12;
     public static final int REQ_QUIT = 13;
     public static final int REQ_VERSION = 14;
+    // beyond nutcracker: memcached 1.6's gat/gats, meta commands and whole-pool commands
+    public static final int REQ_GAT = 15;
+    public static final int REQ_GATS = 16;
+    public static final int REQ_MG = 17;
+    public static final int REQ_MS = 18;
+    public static final int REQ_MD = 19;
+    public static final int REQ_MA = 20;
+    public static final int REQ_ME = 21;
+    public static final int REQ_MN = 22;
+    public static final int REQ_FLUSH_ALL = 23;
+    public static final int REQ_VERBOSITY = 24;
+    public static final int REQ_STATS = 25;
 
     // response types (Msg.type), as nutcracker's MSG_RSP_MC_*
     public static final int RSP_NUM = 20;
@@ -79,6 +97,17 @@ public final class MemcacheParser {
     public static final int RSP_ERROR = 30;
     public static final int RSP_CLIENT_ERROR = 31;
     public static final int RSP_SERVER_ERROR = 32;
+    public static final int RSP_OK = 33;       // flush_all, verbosity
+    public static final int RSP_STAT = 34;     // STAT lines ended by END (each line recorded as a key)
+    // meta responses
+    public static final int RSP_HD = 40;       // success, no value
+    public static final int RSP_VA = 41;       // VA <size> <flags>*, then a data block
+    public static final int RSP_EN = 42;       // miss
+    public static final int RSP_NF = 43;       // not found
+    public static final int RSP_NS = 44;       // not stored
+    public static final int RSP_EX = 45;       // exists (cas mismatch)
+    public static final int RSP_MN = 46;       // meta no-op
+    public static final int RSP_ME = 47;       // meta debug
 
     // local replies (Msg.perr) to requests memcached would refuse
     public static final int PERR_NONE = 0;
@@ -90,6 +119,21 @@ public final class MemcacheParser {
     public static final int PERR_BAD_EXPTIME = 5;        // CLIENT_ERROR invalid exptime argument
     public static final int PERR_DELETE_USAGE = 6;       // CLIENT_ERROR bad command line format.  Usage: ...
     public static final int PERR_LINE_TOO_LONG = 7;      // framing: no reply, close
+    public static final int PERR_MN = 8;                 // mn: MN
+    public static final int PERR_OK = 9;                 // verbosity: OK
+    public static final int PERR_VERSION = 10;           // version: the proxy's own
+    public static final int PERR_FLAGS_TOO_LONG = 11;    // CLIENT_ERROR options flags too long (ms)
+
+    // Msg.flags bits of a request line that the state machine itself uses (memcached's facts: MemcachedRules)
+    static final int F_PREV_CR = 1;               // the previous byte was \r (it ends the line if \n follows)
+    static final int F_LAST_NOREPLY = 4;          // the last complete word is "noreply"
+    static final int F_BAD_CHUNK = 1024;          // the data block did not end in \r\n
+    static final int F_META_QUIET = 2048;         // a meta command with the q flag (memcached may not answer)
+
+    /** Index in {@link Msg#stack} of the first byte of the command word (to tell 9-byte words apart). */
+    static final int CMD_FIRST = 1;
+    /** Index in {@link Msg#stack} of the offset in the request of a meta command's {@code q} flag. */
+    static final int Q_AT = 2;
 
     // request states (the names of memcache_parse_req where they fit)
     static final int SW_START = 0;                // before the command word
@@ -101,39 +145,6 @@ public final class MemcacheParser {
     static final int SW_VAL_CR = 6;               // the \r after a data block
     static final int SW_ALMOST_DONE = 7;          // the \n after a data block
 
-    // word roles
-    private static final int ROLE_OTHER = 0;
-    private static final int ROLE_KEY = 1;
-    private static final int ROLE_FLAGS = 2;      // safe_strtoul
-    private static final int ROLE_EXPTIME = 3;    // safe_strtol
-    private static final int ROLE_VLEN = 4;       // safe_strtol
-    private static final int ROLE_CAS = 5;        // safe_strtoull
-    private static final int ROLE_DELTA = 6;      // safe_strtoull
-
-    // Msg.flags bits of a request line
-    private static final int F_PREV_CR = 1;           // the previous byte was \r
-    private static final int F_MATCH_NOREPLY = 2;     // the word so far is a prefix of "noreply"
-    private static final int F_LAST_NOREPLY = 4;      // the last complete word is "noreply"
-    private static final int F_HOLD_ZERO = 8;         // delete's third word is "0"
-    private static final int F_BAD_KEY = 16;          // a key longer than 250 bytes
-    private static final int F_BAD_NUM = 32;          // flags, exptime or bytes is not a number (or bytes < 0)
-    private static final int F_BAD_CAS = 64;          // cas unique is not a number
-    private static final int F_BAD_DELTA = 128;       // incr/decr delta is not a number
-    private static final int F_BAD_EXPTIME = 256;     // touch exptime is not a number
-    private static final int F_BAD_CHUNK = 1024;      // the data block did not end in \r\n
-    // the number being read (strtol family): sub-state and facts
-    private static final int N_SHIFT = 12;
-    private static final int N_MASK = 7 << N_SHIFT;
-    private static final int N_LEAD = 0;              // leading white space
-    private static final int N_SIGN = 1 << N_SHIFT;   // a sign was read
-    private static final int N_DIGITS = 2 << N_SHIFT; // digits are being read
-    private static final int N_TRAIL = 3 << N_SHIFT;  // white space after the digits: the rest is ignored
-    private static final int N_BAD = 4 << N_SHIFT;    // not a number
-    private static final int N_NEG = 1 << 16;         // the sign was '-'
-    private static final int N_OVF = 1 << 17;         // more than 64 bits of magnitude
-    private static final int N_ANY_MINUS = 1 << 18;   // a '-' anywhere in the word (strchr in safe_strtoul)
-
-    private static final long TWO63 = Long.MIN_VALUE; // 2^63 as an unsigned magnitude
 
     /** Stops at a byte that ends a request word: space, \r, \n or NUL (a stateless, shared processor). */
     private static final ByteProcessor WORD_BYTE = b -> b != ' ' && b != '\r' && b != '\n' && b != 0;
@@ -168,12 +179,45 @@ public final class MemcacheParser {
     private static final long W_PREPEND = pack("prepend");
     private static final long W_REPLACE = pack("replace");
     private static final long W_VERSION = pack("version");
-    private static final byte[] NOREPLY = {'n', 'o', 'r', 'e', 'p', 'l', 'y'};
+    private static final long W_GAT = pack("gat");
+    private static final long W_GATS = pack("gats");
+    private static final long W_STATS = pack("stats");
+    private static final long W_MG = pack("mg");
+    private static final long W_MS = pack("ms");
+    private static final long W_MD = pack("md");
+    private static final long W_MA = pack("ma");
+    private static final long W_ME = pack("me");
+    private static final long W_MN = pack("mn");
+    private static final long W_FLUSH_ALL_TAIL = pack("lush_all");   // the last 8 bytes of flush_all
+    private static final long W_VERBOSITY_TAIL = pack("erbosity");   // the last 8 bytes of verbosity
 
-    /** The request type of a command word of {@code len} bytes packed in {@code w}. */
-    static int requestType(long w, int len) {
+    /**
+     * The request type of a command word of {@code len} bytes whose last 8 bytes are packed in {@code w} and
+     * whose first byte is {@code first}.
+     */
+    static int requestType(long w, int len, int first) {
         switch (len) {
+            case 2:
+                if (w == W_MG) {
+                    return REQ_MG;
+                }
+                if (w == W_MS) {
+                    return REQ_MS;
+                }
+                if (w == W_MD) {
+                    return REQ_MD;
+                }
+                if (w == W_MA) {
+                    return REQ_MA;
+                }
+                if (w == W_ME) {
+                    return REQ_ME;
+                }
+                return w == W_MN ? REQ_MN : UNKNOWN;
             case 3:
+                if (w == W_GAT) {
+                    return REQ_GAT;
+                }
                 if (w == W_GET) {
                     return REQ_GET;
                 }
@@ -200,8 +244,11 @@ public final class MemcacheParser {
                 if (w == W_QUIT) {
                     return REQ_QUIT;
                 }
-                return UNKNOWN;
+                return w == W_GATS ? REQ_GATS : UNKNOWN;
             case 5:
+                if (w == W_STATS) {
+                    return REQ_STATS;
+                }
                 return w == W_TOUCH ? REQ_TOUCH : UNKNOWN;
             case 6:
                 if (w == W_APPEND) {
@@ -222,6 +269,11 @@ public final class MemcacheParser {
                     return REQ_VERSION;
                 }
                 return UNKNOWN;
+            case 9:
+                if (first == 'f' && w == W_FLUSH_ALL_TAIL) {
+                    return REQ_FLUSH_ALL;
+                }
+                return first == 'v' && w == W_VERBOSITY_TAIL ? REQ_VERBOSITY : UNKNOWN;
             default:
                 return UNKNOWN;
         }
@@ -232,50 +284,29 @@ public final class MemcacheParser {
         return type >= REQ_CAS && type <= REQ_PREPEND;
     }
 
-    /** memcache_retrieval(). */
+    /** memcache_retrieval(), with gat and gats: the commands answered by VALUE blocks and END. */
     public static boolean retrieval(int type) {
-        return type == REQ_GET || type == REQ_GETS;
+        return type == REQ_GET || type == REQ_GETS || type == REQ_GAT || type == REQ_GATS;
     }
 
-    /** The role of word {@code argi} (0 = the command) of a request of {@code type}. */
-    private static int role(int type, int argi) {
-        if (argi == 1) {
-            return type == UNKNOWN || type == REQ_QUIT || type == REQ_VERSION ? ROLE_OTHER : ROLE_KEY;
-        }
-        switch (type) {
-            case REQ_GET:
-            case REQ_GETS:
-                return ROLE_KEY;
-            case REQ_SET:
-            case REQ_ADD:
-            case REQ_REPLACE:
-            case REQ_APPEND:
-            case REQ_PREPEND:
-            case REQ_CAS:
-                switch (argi) {
-                    case 2:
-                        return ROLE_FLAGS;
-                    case 3:
-                        return ROLE_EXPTIME;
-                    case 4:
-                        return ROLE_VLEN;
-                    case 5:
-                        return type == REQ_CAS ? ROLE_CAS : ROLE_OTHER;
-                    default:
-                        return ROLE_OTHER;
-                }
-            case REQ_INCR:
-            case REQ_DECR:
-                return argi == 2 ? ROLE_DELTA : ROLE_OTHER;
-            case REQ_TOUCH:
-                return argi == 2 ? ROLE_EXPTIME : ROLE_OTHER;
-            default:
-                return ROLE_OTHER;
-        }
+    /** The meta commands that carry a key: mg, ms, md, ma, me. */
+    public static boolean meta(int type) {
+        return type >= REQ_MG && type <= REQ_ME;
     }
 
-    private static boolean isSpace(byte ch) {
-        return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == 0x0b || ch == '\f';
+    /** True for a meta command with the {@code q} flag: memcached leaves some of its replies out. */
+    public static boolean quiet(Msg r) {
+        return meta(r.type) && (r.flags & F_META_QUIET) != 0;
+    }
+
+    /** True for a whole-pool request that ended in {@code noreply}: the client gets no reply. */
+    public static boolean silent(Msg r) {
+        return (r.flags & F_LAST_NOREPLY) != 0;
+    }
+
+    /** The offset in request {@code r} of its meta {@code q} flag (when {@link #quiet}). */
+    public static int quietAt(Msg r) {
+        return r.stack[Q_AT];
     }
 
     /**
@@ -326,7 +357,7 @@ public final class MemcacheParser {
                     break;
             }
 
-            if (state == SW_KEY && r.depth == ROLE_KEY && (r.flags & F_PREV_CR) == 0) {
+            if (state == SW_KEY && r.depth == MemcachedRules.ROLE_KEY && (r.flags & F_PREV_CR) == 0) {
                 // the bulk of a key, up to the byte that ends it, in one scan
                 int q = buf.forEachByte(p, last - p, WORD_BYTE);
                 int end = q < 0 ? last : q;
@@ -358,7 +389,7 @@ public final class MemcacheParser {
                 // a \r just before the \n is not part of the last word (it is still pending)
                 r.flags &= ~F_PREV_CR;
                 endWord(r, state);
-                state = verdict(r);
+                state = MemcachedRules.verdict(r) ? SW_VAL : SW_START;
                 if (state == SW_START) {
                     return done(r, p);
                 }
@@ -444,11 +475,7 @@ public final class MemcacheParser {
             return SW_REQ_TYPE;
         }
         r.llen = 0;
-        r.integer = 0;
-        r.flags = (r.flags & ~(N_MASK | N_NEG | N_OVF | N_ANY_MINUS)) | F_MATCH_NOREPLY;
-        int role = role(r.type, r.argi);
-        r.depth = role;
-        if (role == ROLE_KEY) {
+        if (MemcachedRules.wordStart(r) == MemcachedRules.ROLE_KEY) {
             r.addKey(b, at, 0);
         }
         return SW_KEY;
@@ -456,273 +483,47 @@ public final class MemcacheParser {
 
     private static void lineByte(Msg r, int state, byte ch) {
         if (state == SW_REQ_TYPE) {
-            // command words are matched packed; one longer than 8 bytes is no supported command
+            // command words are matched packed (the last 8 bytes, and the first); none is longer than 9 bytes
+            if (r.llen == 0) {
+                r.stack[CMD_FIRST] = ch & 0xff;
+            }
             r.integer = (r.integer << 8) | (ch & 0xff);
             r.llen++;
         } else if (state == SW_KEY) {
-            wordByte(r, ch);
+            if (r.depth == MemcachedRules.ROLE_KEY) {
+                r.keyLen[r.nkeys - 1]++;
+            }
+            MemcachedRules.wordByte(r, ch);
+            r.llen++;
         }
     }
 
-    private static void wordByte(Msg r, byte ch) {
-        int len = r.llen;
-        int f = r.flags;
-        if ((f & F_MATCH_NOREPLY) != 0 && (len >= NOREPLY.length || NOREPLY[len] != ch)) {
-            f &= ~F_MATCH_NOREPLY;
-        }
-        r.llen = len + 1;
-        int role = r.depth;
-        if (role == ROLE_KEY) {
-            r.keyLen[r.nkeys - 1]++;
-        } else if (role != ROLE_OTHER) {
-            f = numByte(r, f, ch);
-        } else if (r.argi == 2 && r.type == REQ_DELETE && len == 0 && ch == '0') {
-            f |= F_HOLD_ZERO;
-        }
-        r.flags = f;
-    }
-
-    /** One byte of a number read as strtol/strtoul do (leading white space, sign, digits, then anything). */
-    private static int numByte(Msg r, int f, byte ch) {
-        if (ch == '-') {
-            f |= N_ANY_MINUS;
-        }
-        switch (f & N_MASK) {
-            case N_LEAD:
-                if (isSpace(ch)) {
-                    return f;
-                }
-                if (ch == '-' || ch == '+') {
-                    f = (f & ~N_MASK) | N_SIGN;
-                    if (ch == '-') {
-                        f |= N_NEG;
-                    }
-                    return f;
-                }
-                // fall through
-            case N_SIGN:
-            case N_DIGITS:
-                if (ch >= '0' && ch <= '9') {
-                    long v = r.integer;
-                    int d = ch - '0';
-                    // unsigned 64-bit v * 10 + d, flagging overflow
-                    if (Long.compareUnsigned(v, Long.divideUnsigned(-1L - d, 10)) > 0) {
-                        f |= N_OVF;
-                    }
-                    r.integer = v * 10 + d;
-                    return (f & ~N_MASK) | N_DIGITS;
-                }
-                if ((f & N_MASK) == N_DIGITS && isSpace(ch)) {
-                    return (f & ~N_MASK) | N_TRAIL;
-                }
-                return (f & ~N_MASK) | N_BAD;
-            default:
-                return f; // N_TRAIL ignores the rest; N_BAD stays bad
-        }
-    }
-
-    /** A word ends (at a space, a NUL or the end of the line): its facts are folded into the line's. */
+    /** A word ends (at a space, a NUL or the end of the line). */
     private static void endWord(Msg r, int state) {
         if (state != SW_REQ_TYPE && state != SW_KEY) {
             return;
         }
         int len = r.llen;
-        int argi = r.argi;
         if (len == 0) {
             // a word that was only a \r before the \n: memcached never sees it
-            if (state == SW_KEY && r.depth == ROLE_KEY) {
+            if (state == SW_KEY && r.depth == MemcachedRules.ROLE_KEY) {
                 r.nkeys--;
                 r.keyMbuf[r.nkeys] = null;
             }
             return;
         }
-        int f = r.flags;
         if (state == SW_REQ_TYPE) {
-            r.type = len <= 8 ? requestType(r.integer, len) : UNKNOWN;
+            r.type = len <= 9 ? requestType(r.integer, len, r.stack[CMD_FIRST]) : UNKNOWN;
             r.narg = 1;
             r.argi = 1;
-            r.flags = f & ~F_LAST_NOREPLY;
+            r.flags &= ~F_LAST_NOREPLY;
             return;
         }
-        int role = r.depth;
-        // a key is never the word that counts as noreply (memcached refuses every such line on its word count)
-        f = role != ROLE_KEY && len == NOREPLY.length && (f & F_MATCH_NOREPLY) != 0
-                ? f | F_LAST_NOREPLY : f & ~F_LAST_NOREPLY;
-        switch (role) {
-            case ROLE_KEY:
-                if (len > MEMCACHE_MAX_KEY_LENGTH) {
-                    f |= F_BAD_KEY;
-                }
-                break;
-            case ROLE_FLAGS:
-                if (!strtoul(r, f)) {
-                    f |= F_BAD_NUM;
-                }
-                break;
-            case ROLE_EXPTIME:
-                if (!strtol(r, f)) {
-                    f |= r.type == REQ_TOUCH ? F_BAD_EXPTIME : F_BAD_NUM;
-                }
-                break;
-            case ROLE_VLEN:
-                if (!strtol(r, f)) {
-                    f |= F_BAD_NUM;
-                } else {
-                    long v = (f & N_NEG) != 0 ? -r.integer : r.integer;
-                    r.rlen = (int) v; // kept in an int32, as memcached keeps it
-                }
-                break;
-            case ROLE_CAS:
-                if (!strtoul(r, f)) {
-                    f |= F_BAD_CAS;
-                }
-                break;
-            case ROLE_DELTA:
-                if (!strtoul(r, f)) {
-                    f |= F_BAD_DELTA;
-                }
-                break;
-            default:
-                if (argi == 2 && r.type == REQ_DELETE && len != 1) {
-                    f &= ~F_HOLD_ZERO;
-                }
-                break;
-        }
-        r.flags = f;
+        MemcachedRules.wordEnd(r);
         r.narg++;
         r.argi++;
     }
 
-    /** safe_strtoul / safe_strtoull on 64-bit Linux: the word read so far is a valid unsigned number. */
-    private static boolean strtoul(Msg r, int f) {
-        int n = f & N_MASK;
-        if ((n != N_DIGITS && n != N_TRAIL) || (f & N_OVF) != 0) {
-            return false;
-        }
-        long v = (f & N_NEG) != 0 ? -r.integer : r.integer;
-        // a value negative as a signed number is refused when the word has a '-'
-        return v >= 0 || (f & N_ANY_MINUS) == 0;
-    }
-
-    /** safe_strtol on 64-bit Linux: a valid signed long (what is then kept is its low 32 bits). */
-    private static boolean strtol(Msg r, int f) {
-        int n = f & N_MASK;
-        if ((n != N_DIGITS && n != N_TRAIL) || (f & N_OVF) != 0) {
-            return false;
-        }
-        long m = r.integer;
-        if ((f & N_NEG) != 0) {
-            return Long.compareUnsigned(m, TWO63) <= 0;
-        }
-        return m >= 0;
-    }
-
-    /**
-     * The end of a request line: decides as memcached's process_command_ascii() would. Returns SW_VAL when a
-     * data block follows, else SW_START (the request is complete).
-     */
-    private static int verdict(Msg r) {
-        int type = r.type;
-        int words = r.narg;
-        int f = r.flags;
-        boolean lastNoreply = (f & F_LAST_NOREPLY) != 0;
-        r.noreply = false;
-        if (words == 0) {
-            return refuse(r, PERR_ERROR);
-        }
-        switch (type) {
-            case REQ_GET:
-            case REQ_GETS:
-                if (words < 2) {
-                    return refuse(r, PERR_ERROR);
-                }
-                if ((f & F_BAD_KEY) != 0) {
-                    return refuse(r, PERR_BAD_FORMAT);
-                }
-                return SW_START;
-
-            case REQ_SET:
-            case REQ_ADD:
-            case REQ_REPLACE:
-            case REQ_APPEND:
-            case REQ_PREPEND:
-            case REQ_CAS: {
-                int min = type == REQ_CAS ? 6 : 5;
-                if (words != min && words != min + 1) {
-                    return refuse(r, PERR_ERROR);
-                }
-                int perr = PERR_NONE;
-                if ((f & (F_BAD_KEY | F_BAD_NUM | F_BAD_CAS)) != 0 || r.rlen < 0 || r.rlen > Integer.MAX_VALUE - 2) {
-                    perr = PERR_BAD_FORMAT;
-                }
-                if (perr != PERR_NONE) {
-                    return refuse(r, lastNoreply ? PERR_SILENT : perr);
-                }
-                r.noreply = lastNoreply;
-                return SW_VAL;
-            }
-
-            case REQ_INCR:
-            case REQ_DECR:
-            case REQ_TOUCH:
-                if (words != 3 && words != 4) {
-                    return refuse(r, PERR_ERROR);
-                }
-                if ((f & F_BAD_KEY) != 0) {
-                    return refuse(r, lastNoreply ? PERR_SILENT : PERR_BAD_FORMAT);
-                }
-                if ((f & (F_BAD_DELTA | F_BAD_EXPTIME)) != 0) {
-                    return refuse(r, lastNoreply ? PERR_SILENT
-                            : type == REQ_TOUCH ? PERR_BAD_EXPTIME : PERR_BAD_DELTA);
-                }
-                r.noreply = lastNoreply;
-                return SW_START;
-
-            case REQ_DELETE: {
-                if (words < 2 || words > 4) {
-                    return refuse(r, PERR_ERROR);
-                }
-                boolean noreply = false;
-                if (words > 2) {
-                    boolean zero = (f & F_HOLD_ZERO) != 0;
-                    noreply = lastNoreply;
-                    boolean valid = (words == 3 && (zero || noreply)) || (words == 4 && zero && noreply);
-                    if (!valid) {
-                        return refuse(r, noreply ? PERR_SILENT : PERR_DELETE_USAGE);
-                    }
-                }
-                if ((f & F_BAD_KEY) != 0) {
-                    return refuse(r, noreply ? PERR_SILENT : PERR_BAD_FORMAT);
-                }
-                r.noreply = noreply;
-                return SW_START;
-            }
-
-            case REQ_QUIT:
-                r.quit = true;
-                r.noforward = true;
-                return SW_START;
-
-            case REQ_VERSION:
-                // forwarded to the server of the key "placeholder" (no keys)
-                return SW_START;
-
-            default:
-                return refuse(r, PERR_ERROR);
-        }
-    }
-
-    private static int refuse(Msg r, int perr) {
-        r.noforward = true;
-        r.noreply = false;
-        r.perr = perr;
-        // keys of a refused request are not routed anywhere
-        for (int i = 0; i < r.nkeys; i++) {
-            r.keyMbuf[i] = null;
-        }
-        r.nkeys = 0;
-        return SW_START;
-    }
 
     // responses
 
@@ -742,7 +543,18 @@ public final class MemcacheParser {
     static final int SW_VAL_LF = 13;
     static final int SW_CRLF = 14;              // spaces, then \r
     static final int SW_RSP_ALMOST_DONE = 15;   // the final \n
+    static final int SW_STAT_LF = 16;           // the \n of a STAT line (another line follows)
 
+    private static final long R_OK = pack("OK");
+    private static final long R_HD = pack("HD");
+    private static final long R_VA = pack("VA");
+    private static final long R_EN = pack("EN");
+    private static final long R_NF = pack("NF");
+    private static final long R_NS = pack("NS");
+    private static final long R_EX = pack("EX");
+    private static final long R_MN = pack("MN");
+    private static final long R_ME = pack("ME");
+    private static final long R_STAT = pack("STAT");
     private static final long R_END = pack("END");
     private static final long R_VALUE = pack("VALUE");
     private static final long R_ERROR = pack("ERROR");
@@ -761,8 +573,12 @@ public final class MemcacheParser {
 
     private static int responseType(long tail, int len, int first) {
         switch (len) {
+            case 2:
+                return metaType(tail);
             case 3:
                 return tail == R_END ? RSP_END : UNKNOWN;
+            case 4:
+                return tail == R_STAT ? RSP_STAT : UNKNOWN;
             case 5:
                 if (tail == R_VALUE) {
                     return RSP_VALUE;
@@ -793,6 +609,35 @@ public final class MemcacheParser {
             default:
                 return UNKNOWN;
         }
+    }
+
+    /** The two-letter replies: the meta commands' status words, and OK (flush_all, verbosity). */
+    private static int metaType(long w) {
+        if (w == R_HD) {
+            return RSP_HD;
+        }
+        if (w == R_VA) {
+            return RSP_VA;
+        }
+        if (w == R_EN) {
+            return RSP_EN;
+        }
+        if (w == R_NF) {
+            return RSP_NF;
+        }
+        if (w == R_NS) {
+            return RSP_NS;
+        }
+        if (w == R_EX) {
+            return RSP_EX;
+        }
+        if (w == R_MN) {
+            return RSP_MN;
+        }
+        if (w == R_ME) {
+            return RSP_ME;
+        }
+        return w == R_OK ? RSP_OK : UNKNOWN;
     }
 
     /**
@@ -852,10 +697,10 @@ public final class MemcacheParser {
                 case SW_RSP_STR:
                     if (ch == ' ' || ch == '\r') {
                         int t = responseType(r.integer, r.llen, r.flags & 0xff);
-                        if ((r.flags & RF_VALUES) != 0 && t != RSP_VALUE && t != RSP_END) {
-                            return rspError(r, p, state); // only VALUE or END may follow a value
+                        if ((r.flags & RF_VALUES) != 0 && t != r.type && t != RSP_END) {
+                            return rspError(r, p, state); // only VALUE (STAT) or END may follow a VALUE (STAT)
                         }
-                        if (t != RSP_VALUE) {
+                        if (t != RSP_VALUE && t != RSP_STAT) {
                             dropBlock(r);
                         }
                         switch (t) {
@@ -883,8 +728,28 @@ public final class MemcacheParser {
                             case RSP_CLIENT_ERROR:
                             case RSP_SERVER_ERROR:
                             case RSP_VERSION:
+                            case RSP_OK:
+                            case RSP_HD:
+                            case RSP_EN:
+                            case RSP_NF:
+                            case RSP_NS:
+                            case RSP_EX:
+                            case RSP_MN:
+                            case RSP_ME:
+                                // text or meta flags (k, O, c ...) up to the end of the line
                                 r.type = t;
                                 state = SW_RSP_RUNTO_CRLF;
+                                break;
+                            case RSP_STAT:
+                                // each STAT line is recorded (from the S through its CRLF) for the merge
+                                r.type = RSP_STAT;
+                                r.flags |= RF_VALUES;
+                                state = SW_RSP_RUNTO_CRLF;
+                                break;
+                            case RSP_VA:
+                                // VA <size> <flags>*\r\n<data>\r\n
+                                r.type = RSP_VA;
+                                state = SW_SPACES_BEFORE_VLEN;
                                 break;
                             default:
                                 return rspError(r, p, state);
@@ -972,7 +837,9 @@ public final class MemcacheParser {
                     p = q;
                     ch = buf.getByte(p);
                     if (ch == '\r') {
-                        state = r.type == RSP_VALUE ? SW_RUNTO_VAL : SW_RSP_ALMOST_DONE;
+                        int t = r.type;
+                        state = t == RSP_VALUE || t == RSP_VA ? SW_RUNTO_VAL
+                                : t == RSP_STAT ? SW_STAT_LF : SW_RSP_ALMOST_DONE;
                     } else {
                         return rspError(r, p, state);
                     }
@@ -984,7 +851,9 @@ public final class MemcacheParser {
                         return rspError(r, p, state);
                     }
                     // the VALUE line is complete: its block is the line, the data and its CRLF
-                    r.keyLen[r.nkeys - 1] = (int) (r.rnarg + 1 + r.rlen + 2);
+                    if (r.type == RSP_VALUE) {
+                        r.keyLen[r.nkeys - 1] = (int) (r.rnarg + 1 + r.rlen + 2);
+                    }
                     state = r.rlen == 0 ? SW_RSP_VAL_CR : SW_RSP_VAL;
                     break;
 
@@ -999,6 +868,17 @@ public final class MemcacheParser {
                     if (ch != '\n') {
                         return rspError(r, p, state);
                     }
+                    if (r.type == RSP_VA) {
+                        return rspDone(r, p + 1);
+                    }
+                    state = SW_RSP_START;
+                    break;
+
+                case SW_STAT_LF:
+                    if (ch != '\n') {
+                        return rspError(r, p, state);
+                    }
+                    r.keyLen[r.nkeys - 1] = r.rnarg + 1;
                     state = SW_RSP_START;
                     break;
 
@@ -1014,12 +894,7 @@ public final class MemcacheParser {
                     if (ch != '\n') {
                         return rspError(r, p, state);
                     }
-                    p++;
-                    r.state = SW_RSP_START;
-                    r.pos = p;
-                    r.flags &= ~RF_VALUES;
-                    r.argi = 0; // the coalesce cursor over the VALUE blocks
-                    return ParseResult.OK;
+                    return rspDone(r, p + 1);
 
                 default:
                     throw new IllegalStateException("memcache response parser in state " + state);
@@ -1030,6 +905,14 @@ public final class MemcacheParser {
         r.state = state;
         r.pos = p;
         return ParseResult.AGAIN;
+    }
+
+    private static int rspDone(Msg r, int p) {
+        r.state = SW_RSP_START;
+        r.pos = p;
+        r.flags &= ~RF_VALUES;
+        r.argi = 0; // the coalesce cursor over the VALUE blocks
+        return ParseResult.OK;
     }
 
     private static void dropBlock(Msg r) {

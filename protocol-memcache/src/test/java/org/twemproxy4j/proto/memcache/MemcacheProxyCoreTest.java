@@ -7,14 +7,17 @@ import static org.twemproxy4j.proto.memcache.MemcacheHarness.show;
 
 import java.io.ByteArrayOutputStream;
 import java.net.Socket;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The core and the memcache protocol together over real sockets and real memcached backends; a third memcached
  * outside the pool is the oracle for what memcached itself answers.
  */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MemcacheProxyCoreTest {
     private static MemcacheHarness h;
     private static int oracle;
@@ -133,14 +136,32 @@ class MemcacheProxyCoreTest {
         }
     }
 
-    /** Commands nutcracker does not proxy (it closes) get ERROR, as an unknown command does; documented. */
+    /** Commands beyond nutcracker's: local answers, whole-pool commands, meta commands (quiet too), gat. */
     @Test
-    void unsupportedCommandsGetError() throws Exception {
+    void commandsBeyondNutcracker() throws Exception {
         try (Socket s = MemcacheHarness.connect(h.port)) {
-            for (String c : new String[] {"stats\r\n", "flush_all\r\n", "verbosity 1\r\n", "gat 10 a\r\n", "mg a v\r\n"}) {
-                assertEquals("ERROR\r\n", roundTrip(s, c, 7), c);
+            assertEquals("OK\r\n", roundTrip(s, "verbosity 1\r\n", 4));
+            assertEquals("MN\r\n", roundTrip(s, "mn\r\n", 4));
+            assertEquals("VERSION 1.6.0 twemproxy4j-0.5.0\r\n", roundTrip(s, "version\r\n", 33));
+            assertEquals("ERROR\r\n", roundTrip(s, "stats items\r\n", 7));
+            assertEquals("OK\r\n", roundTrip(s, "flush_all\r\n", 4));
+            assertEquals("HD\r\n", roundTrip(s, "ms qa 2 T0\r\nhi\r\n", 4));
+            assertEquals("VA 2 f0\r\nhi\r\n", roundTrip(s, "mg qa v f\r\n", 13));
+            // quiet: the miss and the stored reply are left out, the hit is not; mn ends the batch
+            assertEquals("VA 2\r\nhi\r\nMN\r\n",
+                    roundTrip(s, "mg nosuch v q\r\nms qb 1 q\r\nx\r\nmg qa v q\r\nmn\r\n", 16));
+            assertEquals("VALUE qa 0 2\r\nhi\r\nVALUE qb 0 1\r\nx\r\nEND\r\n",
+                    roundTrip(s, "gat 100 qa qb nosuch\r\n", 40));
+            // no reply to flush_all noreply: the next reply is the miss after the flush
+            assertEquals("EN\r\n", roundTrip(s, "flush_all noreply\r\nmg qa v\r\n", 4));
+            MemcacheHarness.write(s, ascii("stats\r\n"));
+            StringBuilder all = new StringBuilder();
+            while (all.indexOf("END\r\n") < 0) {
+                all.append(new String(MemcacheHarness.read(s, 1), java.nio.charset.StandardCharsets.ISO_8859_1));
             }
-            assertEquals("END\r\n", roundTrip(s, "get zz\r\n", 5));
+            assertTrue(all.toString().startsWith("STAT pid "), all::toString);
+            assertTrue(all.indexOf("STAT servers 2\r\n") > 0, all::toString);
+            assertTrue(all.indexOf("STAT curr_items ") > 0, all::toString);
         }
     }
 

@@ -96,6 +96,15 @@ final class ParserDriver extends MsgFeeder<ParserDriver.Parsed, ParserDriver> {
             case MemcacheParser.REQ_TOUCH: return "touch";
             case MemcacheParser.REQ_QUIT: return "quit";
             case MemcacheParser.REQ_VERSION: return "version";
+            case MemcacheParser.REQ_GAT: return "gat";
+            case MemcacheParser.REQ_GATS: return "gats";
+            case MemcacheParser.REQ_MG: return "mg";
+            case MemcacheParser.REQ_MS: return "ms";
+            case MemcacheParser.REQ_MD: return "md";
+            case MemcacheParser.REQ_MA: return "ma";
+            case MemcacheParser.REQ_ME: return "me";
+            case MemcacheParser.REQ_FLUSH_ALL: return "flush_all";
+            case MemcacheParser.REQ_STATS: return "stats";
             default: return "unknown";
         }
     }
@@ -115,6 +124,16 @@ final class ParserDriver extends MsgFeeder<ParserDriver.Parsed, ParserDriver> {
             case MemcacheParser.RSP_ERROR: return "ERROR";
             case MemcacheParser.RSP_CLIENT_ERROR: return "CLIENT_ERROR";
             case MemcacheParser.RSP_SERVER_ERROR: return "SERVER_ERROR";
+            case MemcacheParser.RSP_OK: return "OK";
+            case MemcacheParser.RSP_STAT: return "STAT";
+            case MemcacheParser.RSP_HD: return "HD";
+            case MemcacheParser.RSP_VA: return "VA";
+            case MemcacheParser.RSP_EN: return "EN";
+            case MemcacheParser.RSP_NF: return "NF";
+            case MemcacheParser.RSP_NS: return "NS";
+            case MemcacheParser.RSP_EX: return "EX";
+            case MemcacheParser.RSP_MN: return "MN";
+            case MemcacheParser.RSP_ME: return "ME";
             default: return "UNKNOWN";
         }
     }
@@ -128,6 +147,10 @@ final class ParserDriver extends MsgFeeder<ParserDriver.Parsed, ParserDriver> {
             case MemcacheParser.PERR_BAD_DELTA: return "BAD_DELTA";
             case MemcacheParser.PERR_BAD_EXPTIME: return "BAD_EXPTIME";
             case MemcacheParser.PERR_DELETE_USAGE: return "DELETE_USAGE";
+            case MemcacheParser.PERR_MN: return "MN";
+            case MemcacheParser.PERR_FLAGS_TOO_LONG: return "FLAGS_TOO_LONG";
+            case MemcacheParser.PERR_OK: return "OK";
+            case MemcacheParser.PERR_VERSION: return "VERSION";
             default: return "perr" + perr;
         }
     }

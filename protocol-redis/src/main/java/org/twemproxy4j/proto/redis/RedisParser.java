@@ -41,6 +41,8 @@ public final class RedisParser {
     public static final int PERR_NOTINT = 102;       // value is not an integer or out of range
     public static final int PERR_EVAL_KEYS = 103;    // Number of keys can't be greater than number of args
     public static final int PERR_EVAL_NEG = 104;     // Number of keys can't be negative
+    public static final int PERR_SESSION = 105;      // a session command: not supported by the proxy yet
+    public static final int PERR_REFUSED = 106;      // an administration command: not forwarded by the proxy
     public static final int PERR_IGNORE = -1;        // "*0", "*-1", an empty inline line: no reply
 
     static final int PROTO_INLINE_MAX_SIZE = 64 * 1024;
@@ -96,14 +98,22 @@ public final class RedisParser {
         }
         switch (c.kind) {
             case KEY1:
-                return argi == 1;
+                return argi == c.first;
             case ARGX:
                 return true;
             case ARGKVX:
                 return true; // keys and their values: MSET is fragmented pair by pair
             case EVAL:
-                // routed by its first key only, as nutcracker does
-                return argi == 3 && (r.flags & NUMKEYS_BAD) == 0 && r.integer >= 1;
+                // every key: the core forwards when they share a server, else answers -CROSSSLOT
+                return argi >= 3 && (r.flags & NUMKEYS_BAD) == 0 && argi < 3 + r.integer;
+            case MULTI:
+                return argi >= c.first && (c.last < 0 || argi <= c.last);
+            case NUMKEYS:
+            case STREAMS:
+            case STORE:
+            case POOL:
+                // every argument; finish() keeps the keys (POOL: the arguments, for SCAN's rewrite)
+                return true;
             default:
                 return false;
         }
@@ -557,6 +567,32 @@ public final class RedisParser {
             r.keyStep = 2;
         }
         switch (c.kind) {
+            case MULTI:
+                if (c.last < 0 && r.nkeys > 0) {
+                    r.nkeys = Math.max(0, r.nkeys - (-c.last - 1));
+                }
+                if (c.step == 2) {
+                    r.keyStep = 2; // MSETNX: keys and values alternate; only the keys route
+                    r.nkeys &= ~1;
+                }
+                return;
+            case NUMKEYS:
+                numkeysKeys(r, c);
+                return;
+            case STREAMS:
+                streamsKeys(r);
+                return;
+            case STORE:
+                storeKeys(r, c);
+                return;
+            case SESSION:
+                r.noforward = true;
+                r.perr = PERR_SESSION;
+                return;
+            case REFUSED:
+                r.noforward = true;
+                r.perr = PERR_REFUSED;
+                return;
             case LOCAL:
                 r.noforward = true;
                 if (c == RedisCommand.QUIT) {
@@ -578,6 +614,115 @@ public final class RedisParser {
             default:
                 return;
         }
+    }
+
+    // co-located commands whose keys are known only once the whole request is parsed: every argument was
+    // recorded (entry i is argument i+1), and the entries that are not keys are dropped here (cold path)
+
+    /** Keeps the key entries {@code keep[0..n)} (ascending), in order. */
+    private static void keepKeys(Msg r, int[] keep, int n) {
+        for (int j = 0; j < n; j++) {
+            int i = keep[j];
+            r.keyMbuf[j] = r.keyMbuf[i];
+            r.keyStart[j] = r.keyStart[i];
+            r.keyLen[j] = r.keyLen[i];
+        }
+        for (int j = n; j < r.nkeys; j++) {
+            r.keyMbuf[j] = null;
+        }
+        r.nkeys = n;
+    }
+
+    /** Keeps entries [from, to) and, when {@code dest}, entry 0. */
+    private static void keepRange(Msg r, boolean dest, int from, int to) {
+        to = Math.min(to, r.nkeys);
+        int[] keep = new int[Math.max(0, to - from) + 1];
+        int n = 0;
+        if (dest && r.nkeys > 0) {
+            keep[n++] = 0;
+        }
+        for (int i = Math.max(from, dest ? 1 : 0); i < to; i++) {
+            keep[n++] = i;
+        }
+        keepKeys(r, keep, n);
+    }
+
+    /** The bytes of key entry {@code i}, upper-cased (ASCII letters) when {@code upper}. */
+    static byte[] entry(Msg r, int i, boolean upper) {
+        byte[] b = new byte[r.keyLen[i]];
+        r.copyKey(i, b);
+        if (upper) {
+            for (int k = 0; k < b.length; k++) {
+                if (b[k] >= 'a' && b[k] <= 'z') {
+                    b[k] -= 32;
+                }
+            }
+        }
+        return b;
+    }
+
+    private static boolean entryIs(Msg r, int i, String word) {
+        return i < r.nkeys && r.keyLen[i] == word.length()
+                && word.equals(new String(entry(r, i, true), java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+
+    /** NUMKEYS: numkeys at argument {@code c.first}, its keys right after, and a destination at 1 if any. */
+    private static void numkeysKeys(Msg r, RedisCommand c) {
+        int ni = c.first - 1;
+        long nk = ni < r.nkeys && r.keyLen[ni] <= 10 ? RedisProto.parseLong(entry(r, ni, false)) : -1;
+        if (nk <= 0) {
+            keepRange(r, c.last == 1, 0, 0); // the server answers the bad numkeys
+            return;
+        }
+        keepRange(r, c.last == 1, ni + 1, (int) Math.min(Integer.MAX_VALUE, ni + 1 + nk));
+    }
+
+    /** STREAMS: XREAD [COUNT n] [BLOCK ms] STREAMS k.. id..; XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK]. */
+    private static void streamsKeys(Msg r) {
+        int i = 0;
+        int s = -1;
+        while (i < r.nkeys) {
+            if (entryIs(r, i, "STREAMS")) {
+                s = i;
+                break;
+            } else if (entryIs(r, i, "BLOCK")) {
+                r.noforward = true;
+                r.perr = PERR_SESSION;
+                keepRange(r, false, 0, 0);
+                return;
+            } else if (entryIs(r, i, "GROUP")) {
+                i += 3;
+            } else if (entryIs(r, i, "COUNT")) {
+                i += 2;
+            } else {
+                i++;
+            }
+        }
+        int rest = s < 0 ? 0 : r.nkeys - s - 1;
+        if (rest <= 0 || (rest & 1) != 0) {
+            keepRange(r, false, 0, 0); // the server answers the syntax error
+            return;
+        }
+        keepRange(r, false, s + 1, s + 1 + rest / 2);
+    }
+
+    /** STORE: the key, and the argument after each STORE/STOREDIST from argument {@code c.first} on. */
+    private static void storeKeys(Msg r, RedisCommand c) {
+        int[] keep = new int[r.nkeys];
+        int n = 0;
+        if (r.nkeys > 0) {
+            keep[n++] = 0;
+        }
+        for (int i = c.first - 1; i < r.nkeys - 1; i++) {
+            if (entryIs(r, i, "STORE") || entryIs(r, i, "STOREDIST")) {
+                keep[n++] = ++i;
+            } else if (entryIs(r, i, "BY") || entryIs(r, i, "GET")) {
+                i++;
+            } else if (entryIs(r, i, "LIMIT")) {
+                i += 2;
+            }
+        }
+        keepKeys(r, keep, n);
     }
 
     // responses
@@ -612,7 +757,8 @@ public final class RedisParser {
     /**
      * Mirrors redis_parse_rsp(): one RESP2 reply, nested arrays included, strictly framed (a server that
      * breaks framing is closed). An error reply's first 8 bytes are kept in {@code Msg.integer} (their count
-     * in {@code Msg.llen}) for {@link RedisProto#failure}.
+     * in {@code Msg.llen}) for {@link RedisProto#failure}; an integer reply's value in {@code Msg.integer}; the
+     * elements of an array reply as key entries ({@code keyMbuf/keyStart/keyLen}, {@code nkeys} of them).
      */
     public static int parseResponse(Msg r) {
         Mbuf b = r.mhdr.last();
@@ -625,6 +771,9 @@ public final class RedisParser {
             byte ch = buf.getByte(p);
             switch (state) {
                 case SW_RSP_START:
+                    if (r.depth == 1) {
+                        r.addKey(b, p, 0); // an element of the top-level array starts: its span, for coalesce
+                    }
                     p++;
                     r.flags = 0;
                     switch (ch) {
@@ -640,6 +789,7 @@ public final class RedisParser {
                         case ':':
                             if (r.depth == 0) {
                                 r.type = RSP_INTEGER;
+                                r.integer = 0;
                             }
                             state = SW_RSP_INT;
                             break;
@@ -675,11 +825,17 @@ public final class RedisParser {
                         if ((r.flags & RSP_NUM_ANY) == 0) {
                             return rspError(r, p - 1);
                         }
+                        if (r.depth == 0 && (r.flags & RSP_NUM_NEG) != 0) {
+                            r.integer = -r.integer;
+                        }
                         state = SW_RSP_LINE_LF;
                     } else if (ch == '-' && r.flags == 0) {
                         r.flags = RSP_NUM_NEG;
                     } else if (ch >= '0' && ch <= '9') {
                         r.flags |= RSP_NUM_ANY;
+                        if (r.depth == 0) {
+                            r.integer = r.integer * 10 + (ch - '0'); // the value, for coalesce (sums)
+                        }
                     } else {
                         return rspError(r, p - 1);
                     }
@@ -690,7 +846,7 @@ public final class RedisParser {
                     if (ch != '\n') {
                         return rspError(r, p - 1);
                     }
-                    if (elementDone(r)) {
+                    if (elementDone(r, b, p)) {
                         r.state = SW_RSP_START;
                         r.pos = p;
                         return ParseResult.OK;
@@ -730,7 +886,7 @@ public final class RedisParser {
                     }
                     if ((r.flags & RSP_NUM_BULK) != 0) {
                         if (nil) {
-                            if (elementDone(r)) {
+                            if (elementDone(r, b, p)) {
                                 r.state = SW_RSP_START;
                                 r.pos = p;
                                 return ParseResult.OK;
@@ -743,7 +899,7 @@ public final class RedisParser {
                         }
                     } else {
                         if (nil || n == 0) {
-                            if (elementDone(r)) {
+                            if (elementDone(r, b, p)) {
                                 r.state = SW_RSP_START;
                                 r.pos = p;
                                 return ParseResult.OK;
@@ -779,7 +935,7 @@ public final class RedisParser {
                         return rspError(r, p);
                     }
                     p++;
-                    if (elementDone(r)) {
+                    if (elementDone(r, b, p)) {
                         r.state = SW_RSP_START;
                         r.pos = p;
                         return ParseResult.OK;
@@ -803,9 +959,29 @@ public final class RedisParser {
         r.stack[r.depth++] = n;
     }
 
-    /** One element finished: true when it completes the whole reply. */
-    private static boolean elementDone(Msg r) {
+    /**
+     * One element finished just before {@code p} in {@code b}: true when it completes the whole reply. An element
+     * of the top-level array gets the length of its span (recorded as a key entry of the response: mbuf, start,
+     * length, possibly over several mbufs), so coalesce splices elements without parsing the reply again.
+     */
+    private static boolean elementDone(Msg r, Mbuf b, int p) {
         while (r.depth > 0) {
+            if (r.depth == 1) {
+                int i = r.nkeys - 1;
+                Mbuf m = r.keyMbuf[i];
+                int start = r.keyStart[i];
+                int len;
+                if (m == b) {
+                    len = p - start;
+                } else {
+                    len = m.last() - start;
+                    for (Mbuf x = m.next(); x != b; x = x.next()) {
+                        len += x.length();
+                    }
+                    len += p - b.pos();
+                }
+                r.keyLen[i] = len;
+            }
             if (--r.stack[r.depth - 1] > 0) {
                 return false;
             }

@@ -4,7 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import org.twemproxy4j.core.proto.ProtoClient;
 import org.twemproxy4j.core.msg.Msg;
-import org.twemproxy4j.core.util.NcErrno;
+import org.twemproxy4j.core.util.ErrorReplies;
 import org.twemproxy4j.core.proto.Proto;
 import org.twemproxy4j.core.util.Log;
 import org.twemproxy4j.mbuf.Mbuf;
@@ -31,20 +31,14 @@ public final class RedisProto implements Proto {
     static final byte[] RSP_DB_RANGE = ascii("-ERR DB index is out of range\r\n");
     static final byte[] RSP_EVAL_KEYS = ascii("-ERR Number of keys can't be greater than number of args\r\n");
     static final byte[] RSP_EVAL_NEG = ascii("-ERR Number of keys can't be negative\r\n");
-    static final byte[] RSP_CROSS = ascii("-ERR Keys in request don't hash to the same server\r\n");
+    static final byte[] RSP_NIL = ascii("$-1\r\n");
 
     // error reply prefixes that mean the server is failing (redis_failure), packed as Msg.integer packs them
     private static final long ERR_OOM = pack("OOM ");
     private static final long ERR_BUSY = pack("BUSY ");
     private static final long ERR_LOADING = pack("LOADING ");
 
-    private static final byte[][] ERRORS = new byte[128][];
-
-    static {
-        for (int i = 0; i < ERRORS.length; i++) {
-            ERRORS[i] = ascii("-ERR " + NcErrno.strerror(i) + "\r\n");
-        }
-    }
+    private static final ErrorReplies ERRORS = new ErrorReplies("-ERR ");
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.ISO_8859_1);
@@ -75,10 +69,7 @@ public final class RedisProto implements Proto {
 
     @Override
     public byte[] errorReply(int errno) {
-        if (errno >= 0 && errno < ERRORS.length) {
-            return ERRORS[errno];
-        }
-        return ascii("-ERR " + NcErrno.strerror(errno) + "\r\n");
+        return ERRORS.of(errno);
     }
 
     /** Mirrors redis_failure(): -OOM, -BUSY and -LOADING replies close the server connection. */
@@ -140,7 +131,16 @@ public final class RedisProto implements Proto {
         }
         switch (perr) {
             case Proto.PERR_CROSS_SERVER:
-                c.append(rsp, RSP_CROSS);
+                c.append(rsp, ascii("-CROSSSLOT Keys in request don't hash to the same server (command '"
+                        + RedisCommand.of(req.type).lower + "')\r\n"));
+                return;
+            case RedisParser.PERR_SESSION:
+                c.append(rsp, ascii("-ERR " + RedisCommand.of(req.type).lower.toUpperCase(java.util.Locale.ROOT)
+                        + " is not supported by the proxy yet\r\n"));
+                return;
+            case RedisParser.PERR_REFUSED:
+                c.append(rsp, ascii("-ERR command '" + RedisCommand.of(req.type).lower
+                        + "' is not forwarded by the proxy\r\n"));
                 return;
             case RedisParser.PERR_UNKNOWN:
                 c.append(rsp, unknownCommand(req));
@@ -167,7 +167,12 @@ public final class RedisProto implements Proto {
             return;
         }
         if (cmd == RedisCommand.AUTH) {
-            auth(req, rsp, c);
+            byte[][] a = args(req);
+            auth(a[a.length - 1], a.length == 2 ? null : a[1], rsp, c);
+            return;
+        }
+        if (cmd == RedisCommand.HELLO) {
+            RedisLocal.hello(args(req), rsp, c);
             return;
         }
         if (!c.authenticated()) {
@@ -198,16 +203,43 @@ public final class RedisProto implements Proto {
             }
             return;
         }
+        if (cmd == RedisCommand.ECHO) {
+            RedisLocal.bulk(rsp, args(req)[1], c);
+            return;
+        }
+        if (cmd == RedisCommand.CLIENT) {
+            RedisLocal.client(args(req), rsp, c);
+            return;
+        }
         // a forwardable request routed here only because the client is not authenticated
         c.append(rsp, RSP_AUTH_REQUIRED);
     }
 
-    /** Mirrors redis_fragment(): a multi-key MGET/DEL/UNLINK/TOUCH/EXISTS/MSET with several keys is split. */
+    /**
+     * Mirrors redis_fragment(): a multi-key MGET/DEL/UNLINK/TOUCH/EXISTS/MSET with several keys is split; the
+     * whole-pool commands go to every server or one chosen server ({@link RedisPool#route}); everything else
+     * by its keys (the core answers -CROSSSLOT when a co-located command's keys are on several servers).
+     */
     @Override
     public int route(Msg r, int nserver) {
         RedisCommand c = RedisCommand.of(r.type);
-        return c != null && (c.kind == RedisCommand.Kind.ARGX || c.kind == RedisCommand.Kind.ARGKVX)
-                && r.nkeyGroups() > 1 ? ROUTE_SPLIT : ROUTE_KEYS;
+        if (c == null) {
+            return ROUTE_KEYS;
+        }
+        switch (c.kind) {
+            case ARGX:
+            case ARGKVX:
+                return r.nkeyGroups() > 1 ? ROUTE_SPLIT : ROUTE_KEYS;
+            case POOL:
+                return RedisPool.route(r, c, nserver);
+            default:
+                return ROUTE_KEYS;
+        }
+    }
+
+    @Override
+    public void fragmentTo(Msg r, int server, int nserver, Msg sub, ProtoClient c) {
+        RedisPool.fragmentTo(r, server, nserver, sub, c);
     }
 
     /** Mirrors redis_fragment_argx(): {@code *argc $len NAME} then the groups' keys (and values). */
@@ -230,10 +262,10 @@ public final class RedisProto implements Proto {
         }
     }
 
-    private static final byte[] CRLF = {'\r', '\n'};
+    static final byte[] CRLF = {'\r', '\n'};
 
     /** Appends {@code prefix n \r\n} without building a String. */
-    private static void appendNum(Msg m, char prefix, long n, byte[] num, ProtoClient c) {
+    static void appendNum(Msg m, char prefix, long n, byte[] num, ProtoClient c) {
         int i = num.length;
         num[--i] = '\n';
         num[--i] = '\r';
@@ -252,37 +284,37 @@ public final class RedisProto implements Proto {
 
     /**
      * Mirrors redis_post_coalesce(): MGET values in the client's key order, DEL/UNLINK/TOUCH/EXISTS the sum,
-     * MSET one +OK. A fragment reply of another type makes the whole reply an error.
+     * MSET one +OK (a fragment reply of another type makes the whole reply an error); the whole-pool commands
+     * as {@link RedisPool#coalesce} merges them. The response parser recorded what the merge needs (each
+     * top-level array element's span, an integer reply's value): elements are spliced from the fragments'
+     * mbufs, nothing is parsed again and nothing is allocated.
      */
     @Override
     public boolean coalesce(Msg r, Msg rsp, ProtoClient c) {
         RedisCommand cmd = RedisCommand.of(r.type);
         int nf = r.nfrag;
         byte[] num = c.numScratch();
+        if (cmd.kind == RedisCommand.Kind.POOL) {
+            return RedisPool.coalesce(r, cmd, rsp, c);
+        }
         if (cmd == RedisCommand.MGET) {
-            byte[][] raw = new byte[nf][];
-            int[][] elems = new int[nf][];
             for (int f = 0; f < nf; f++) {
                 Msg fr = r.frags[f].peer;
                 if (fr == null || fr.type != RedisParser.RSP_MULTIBULK) {
                     return false;
                 }
-                raw[f] = bytes(fr);
-                elems[f] = elements(raw[f]);
-                if (elems[f] == null) {
+            }
+            int ng = r.nkeyGroups();
+            for (int g = 0; g < ng; g++) {
+                if (r.keyFragIdx[g] >= r.frags[r.keyFrag[g]].peer.nkeys) {
                     return false;
                 }
             }
-            int ng = r.nkeyGroups();
             appendNum(rsp, '*', ng, num, c);
             for (int g = 0; g < ng; g++) {
-                int f = r.keyFrag[g];
+                Msg fr = r.frags[r.keyFrag[g]].peer;
                 int j = r.keyFragIdx[g];
-                int[] e = elems[f];
-                if (j + 1 >= e.length) {
-                    return false;
-                }
-                c.append(rsp, raw[f], e[j], e[j + 1] - e[j]);
+                c.appendSpan(rsp, fr.keyMbuf[j], fr.keyStart[j], fr.keyLen[j]);
             }
             return true;
         }
@@ -302,83 +334,38 @@ public final class RedisProto implements Proto {
             if (fr == null || fr.type != RedisParser.RSP_INTEGER) {
                 return false;
             }
-            byte[] b = bytes(fr);
-            long v = 0;
-            boolean neg = false;
-            for (int i = 1; i < b.length && b[i] != '\r'; i++) {
-                if (b[i] == '-') {
-                    neg = true;
-                } else {
-                    v = v * 10 + (b[i] - '0');
-                }
-            }
-            sum += neg ? -v : v;
+            sum += fr.integer;
         }
         appendNum(rsp, ':', sum, num, c);
         return true;
     }
 
     /**
-     * Offsets of the elements of a RESP array reply in {@code b}: element i is {@code [e[i], e[i+1])};
-     * null when {@code b} is not an array.
+     * Mirrors redis_handle_auth_req() ({@code user} null or "default"): answers +OK (unless {@code ok} is
+     * false: HELLO's AUTH) or the error. Returns true when the client is now authenticated.
      */
-    static int[] elements(byte[] b) {
-        if (b.length == 0 || b[0] != '*') {
-            return null;
-        }
-        int[] pos = {0};
-        int cr = indexOf(b, (byte) '\r', 0);
-        int n = Integer.parseInt(latin1(java.util.Arrays.copyOfRange(b, 1, cr)));
-        if (n < 0) {
-            return null;
-        }
-        int[] e = new int[n + 1];
-        pos[0] = cr + 2;
-        for (int i = 0; i < n; i++) {
-            e[i] = pos[0];
-            skip(b, pos);
-        }
-        e[n] = pos[0];
-        return e;
+    static boolean auth(byte[] got, byte[] user, Msg rsp, ProtoClient c) {
+        return auth(got, user, rsp, c, true);
     }
 
-    /** Moves {@code pos[0]} past one RESP value. */
-    private static void skip(byte[] b, int[] pos) {
-        int p = pos[0];
-        byte t = b[p];
-        int cr = indexOf(b, (byte) '\r', p);
-        if (t == '$') {
-            int len = Integer.parseInt(latin1(java.util.Arrays.copyOfRange(b, p + 1, cr)));
-            pos[0] = len < 0 ? cr + 2 : cr + 2 + len + 2;
-        } else if (t == '*') {
-            int n = Integer.parseInt(latin1(java.util.Arrays.copyOfRange(b, p + 1, cr)));
-            pos[0] = cr + 2;
-            for (int i = 0; i < n; i++) {
-                skip(b, pos);
-            }
-        } else {
-            pos[0] = cr + 2;
-        }
-    }
-
-    /** Mirrors redis_handle_auth_req(). */
-    private static void auth(Msg req, Msg rsp, ProtoClient c) {
+    static boolean auth(byte[] got, byte[] user, Msg rsp, ProtoClient c, boolean ok) {
         byte[] want = c.password();
         if (want == null) {
             c.append(rsp, RSP_NO_PASSWORD);
-            return;
+            return false;
         }
-        byte[][] args = args(req);
-        byte[] got = args[args.length - 1];
         boolean valid = java.security.MessageDigest.isEqual(want, got)
-                && (args.length == 2 || "default".equals(new String(args[1], StandardCharsets.ISO_8859_1)));
+                && (user == null || "default".equals(new String(user, StandardCharsets.ISO_8859_1)));
         if (valid) {
             c.authenticated(true);
-            c.append(rsp, RSP_OK);
-        } else {
-            c.authenticated(false);
-            c.append(rsp, RSP_INVALID_PASSWORD);
+            if (ok) {
+                c.append(rsp, RSP_OK);
+            }
+            return true;
         }
+        c.authenticated(false);
+        c.append(rsp, RSP_INVALID_PASSWORD);
+        return false;
     }
 
     private static String framingText(Msg req) {
@@ -438,7 +425,7 @@ public final class RedisProto implements Proto {
         return new String(b, StandardCharsets.ISO_8859_1);
     }
 
-    private static long parseLong(byte[] b) {
+    static long parseLong(byte[] b) {
         if (b.length == 0 || b.length > 20) {
             return Long.MIN_VALUE;
         }

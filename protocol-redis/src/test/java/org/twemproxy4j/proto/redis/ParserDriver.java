@@ -13,9 +13,11 @@ final class ParserDriver extends MsgFeeder<ParserDriver.Parsed, ParserDriver> {
     /** What one parsed message was. */
     static final class Parsed extends ParsedMsg {
         final String bytes;
+        final long integer;
 
         Parsed(Msg m, int result) {
             super(m, result, true);
+            this.integer = m.integer;
             this.bytes = new String(RedisProto.bytes(m), StandardCharsets.ISO_8859_1);
         }
 

@@ -10,7 +10,9 @@ import com.google.inject.Injector;
 import com.google.inject.Key;
 import com.google.inject.TypeLiteral;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.twemproxy4j.core.Core;
 import org.twemproxy4j.core.CoreModule;
 import org.twemproxy4j.core.Instance;
@@ -19,6 +21,7 @@ import org.twemproxy4j.core.proto.Proto;
 import org.twemproxy4j.stats.StatsModule;
 
 /** The Guice wiring: CoreModule's protocol map gets RedisModule's entry, and a Core can be built. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RedisModuleTest {
     @Test
     void injectorBuildsACoreWithTheRedisProtocol() throws Exception {

@@ -132,8 +132,8 @@ class RedisParserTest {
         assertEquals(List.of("foo"), d.parsed.get(0).keys);
         assertEquals(List.of("a", "b", "c"), d.parsed.get(1).keys);
         assertEquals(List.of("a", "1", "b", "2"), d.parsed.get(2).keys, "MSET: key value pairs");
-        assertEquals(List.of("k1"), d.parsed.get(3).keys, "EVAL: routed by its first key");
-        assertEquals(List.of("a"), d.parsed.get(4).keys);
+        assertEquals(List.of("k1", "k2"), d.parsed.get(3).keys, "EVAL: every key (co-located)");
+        assertEquals(List.of("a", "b"), d.parsed.get(4).keys, "SUNION: every key (co-located)");
         assertEquals(List.of("quoted key"), d.parsed.get(5).keys);
         assertEquals("GET", d.parsed.get(5).command());
     }
@@ -297,5 +297,95 @@ class RedisParserTest {
             d = rsp(r, Integer.MAX_VALUE, 512);
             assertEquals(1, d.errors, r);
         }
+    }
+
+    private static String mb(String... args) {
+        StringBuilder sb = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String a : args) {
+            sb.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
+        }
+        return sb.toString();
+    }
+
+    /** Each case: the request's arguments, then the keys the core must see (all on one server, or -CROSSSLOT). */
+    private static final String[][][] COLOCATED = {
+        {{"RENAME", "a", "b"}, {"a", "b"}},
+        {{"COPY", "a", "b", "DB", "0", "REPLACE"}, {"a", "b"}},
+        {{"SMOVE", "s", "d", "m"}, {"s", "d"}},
+        {{"LMOVE", "s", "d", "LEFT", "RIGHT"}, {"s", "d"}},
+        {{"BITOP", "AND", "d", "a", "b"}, {"d", "a", "b"}},
+        {{"MSETNX", "a", "1", "b", "2"}, {"a", "1", "b", "2"}},
+        {{"PFCOUNT", "a", "b", "c"}, {"a", "b", "c"}},
+        {{"ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2"}, {"d", "a", "b"}},
+        {{"ZINTER", "2", "a", "b", "WITHSCORES"}, {"a", "b"}},
+        {{"SINTERCARD", "2", "a", "b", "LIMIT", "1"}, {"a", "b"}},
+        {{"LMPOP", "3", "a", "b", "c", "LEFT", "COUNT", "2"}, {"a", "b", "c"}},
+        {{"ZMPOP", "1", "z", "MIN"}, {"z"}},
+        {{"ZDIFFSTORE", "d", "x", "a"}, {"d"}},
+        {{"FCALL", "f", "2", "a", "b", "arg"}, {"a", "b"}},
+        {{"EVALSHA_RO", "sha", "1", "a", "arg"}, {"a"}},
+        {{"XREAD", "COUNT", "2", "STREAMS", "s1", "s2", "0", "0"}, {"s1", "s2"}},
+        {{"XREADGROUP", "GROUP", "g", "c", "NOACK", "STREAMS", "s1", ">"}, {"s1"}},
+        {{"SORT", "l", "BY", "store", "LIMIT", "0", "1", "STORE", "d"}, {"l", "d"}},
+        {{"GEORADIUS", "g", "15", "37", "200", "km", "STOREDIST", "d"}, {"g", "d"}},
+        {{"GEORADIUSBYMEMBER", "g", "m", "200", "km"}, {"g"}},
+        {{"OBJECT", "ENCODING", "k"}, {"k"}},
+        {{"XINFO", "STREAM", "s"}, {"s"}},
+        {{"XGROUP", "CREATE", "s", "g", "$"}, {"s"}},
+        {{"GETEX", "k", "PERSIST"}, {"k"}},
+    };
+
+    @Test
+    void colocatedCommandsRecordEveryKeyInBothForms() {
+        for (String[][] c : COLOCATED) {
+            String inline = String.join(" ", c[0]) + "\r\n";
+            for (String form : new String[] {mb(c[0]), inline}) {
+                for (int step : new int[] {Integer.MAX_VALUE, 1}) {
+                    ParserDriver d = req(form + form, step, 512);
+                    assertEquals(2, d.parsed.size(), form);
+                    for (ParserDriver.Parsed p : d.parsed) {
+                        assertEquals(0, p.perr, form);
+                        assertFalse(p.noforward, form);
+                        assertEquals(List.of(c[1]), p.keys, form);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void sessionAndRefusedCommandsAreAnsweredLocally() {
+        ParserDriver d = req(mb("BLPOP", "a", "0") + mb("XREAD", "BLOCK", "0", "STREAMS", "s", "$") + mb("MULTI")
+                + mb("SUBSCRIBE", "ch") + mb("CONFIG", "GET", "x") + mb("MOVE", "k", "1") + mb("SHUTDOWN")
+                + mb("HELLO", "3") + mb("CLIENT", "ID") + mb("ECHO", "x"), 3, 512);
+        assertEquals(10, d.parsed.size());
+        int[] want = {RedisParser.PERR_SESSION, RedisParser.PERR_SESSION, RedisParser.PERR_SESSION,
+            RedisParser.PERR_SESSION, RedisParser.PERR_REFUSED, RedisParser.PERR_REFUSED, RedisParser.PERR_REFUSED,
+            0, 0, 0};
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], d.parsed.get(i).perr, d.parsed.get(i).toString());
+            assertTrue(d.parsed.get(i).noforward, d.parsed.get(i).toString());
+        }
+    }
+
+    @Test
+    void responseRecordsTopLevelElementSpansAndIntegers() {
+        String arr = "*5\r\n$3\r\nfoo\r\n$-1\r\n*2\r\n:1\r\n*1\r\n+x\r\n:-42\r\n$0\r\n\r\n";
+        String[] elems = {"$3\r\nfoo\r\n", "$-1\r\n", "*2\r\n:1\r\n*1\r\n+x\r\n", ":-42\r\n", "$0\r\n\r\n"};
+        for (int step : new int[] {Integer.MAX_VALUE, 5, 1}) {
+            for (int mbuf : new int[] {16384, 512}) {
+                ParserDriver d = rsp(arr + ":-17\r\n" + ":123\r\n" + arr, step, mbuf);
+                assertEquals(4, d.parsed.size());
+                assertEquals(List.of(elems), d.parsed.get(0).keys, "step " + step);
+                assertEquals(List.of(elems), d.parsed.get(3).keys, "step " + step);
+                assertEquals(-17, d.parsed.get(1).integer);
+                assertEquals(123, d.parsed.get(2).integer);
+            }
+        }
+        // elements spanning mbufs
+        String big = "x".repeat(1500);
+        String r = "*2\r\n$1500\r\n" + big + "\r\n$2\r\nab\r\n";
+        ParserDriver d = rsp(r, 100, 512);
+        assertEquals(List.of("$1500\r\n" + big + "\r\n", "$2\r\nab\r\n"), d.parsed.get(0).keys);
     }
 }

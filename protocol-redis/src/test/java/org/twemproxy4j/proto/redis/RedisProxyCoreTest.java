@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Socket;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The core and the redis protocol together over real sockets and a real redis-server. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RedisProxyCoreTest {
     private ProxyHarness h;
 

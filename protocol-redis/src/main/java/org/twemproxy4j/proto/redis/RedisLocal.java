@@ -1,0 +1,142 @@
+package org.twemproxy4j.proto.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.twemproxy4j.core.msg.Msg;
+import org.twemproxy4j.core.proto.ProtoClient;
+
+/**
+ * The proxy-local commands beyond PING, QUIT, SELECT and AUTH: ECHO, HELLO and CLIENT, answered from the proxy's
+ * own view (cold path: these allocate).
+ *
+ * <ul>
+ *   <li>HELLO [2 [AUTH user pass] [SETNAME name]]: redis's RESP2 map reply (server, version, proto 2, id, mode,
+ *       role, modules); HELLO 3 is {@code -NOPROTO} until the proxy speaks RESP3.</li>
+ *   <li>CLIENT ID: a number for this connection; CLIENT INFO and LIST: one line for this connection (the proxy's
+ *       view; other clients are not listed); CLIENT SETNAME: +OK, and GETNAME: nil, because the protocol has no
+ *       per-connection storage without a core change; every other subcommand: an error naming it.</li>
+ * </ul>
+ */
+final class RedisLocal {
+    static final String VERSION = "7.0.0";
+
+    private RedisLocal() {
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static String upper(byte[] b) {
+        return new String(b, StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
+    }
+
+    static void bulk(Msg rsp, byte[] v, ProtoClient c) {
+        c.append(rsp, ascii("$" + v.length + "\r\n"));
+        c.append(rsp, v);
+        c.append(rsp, RedisProto.CRLF);
+    }
+
+    private static void bulk(StringBuilder sb, String v) {
+        sb.append('$').append(v.length()).append("\r\n").append(v).append("\r\n");
+    }
+
+    /** A number the client can use as its id: stable for the connection's life. */
+    static long id(ProtoClient c) {
+        return System.identityHashCode(c) & 0x7fffffffL;
+    }
+
+    static void hello(byte[][] a, Msg rsp, ProtoClient c) {
+        int i = 1;
+        if (a.length > 1) {
+            long v = RedisProto.parseLong(a[1]);
+            if (v == Long.MIN_VALUE) {
+                c.append(rsp, ascii("-ERR Protocol version is not an integer or out of range\r\n"));
+                return;
+            }
+            if (v != 2) {
+                c.append(rsp, ascii("-NOPROTO unsupported protocol version\r\n"));
+                return;
+            }
+            i = 2;
+        }
+        boolean authed = false;
+        for (; i < a.length; i++) {
+            String opt = upper(a[i]);
+            if (opt.equals("AUTH") && i + 2 < a.length) {
+                if (!RedisProto.auth(a[i + 2], a[i + 1], rsp, c, false)) {
+                    return;
+                }
+                authed = true;
+                i += 2;
+            } else if (opt.equals("SETNAME") && i + 1 < a.length) {
+                i++;
+            } else {
+                c.append(rsp, ascii("-ERR Syntax error in HELLO option '" + new String(a[i],
+                        StandardCharsets.ISO_8859_1) + "'\r\n"));
+                return;
+            }
+        }
+        if (!authed && !c.authenticated()) {
+            c.append(rsp, ascii("-NOAUTH HELLO must be called with the client already authenticated, otherwise the"
+                    + " HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select"
+                    + " the RESP protocol version at the same time\r\n"));
+            return;
+        }
+        StringBuilder sb = new StringBuilder("*14\r\n");
+        bulk(sb, "server");
+        bulk(sb, "redis");
+        bulk(sb, "version");
+        bulk(sb, VERSION);
+        bulk(sb, "proto");
+        sb.append(":2\r\n");
+        bulk(sb, "id");
+        sb.append(':').append(id(c)).append("\r\n");
+        bulk(sb, "mode");
+        bulk(sb, "standalone");
+        bulk(sb, "role");
+        bulk(sb, "master");
+        bulk(sb, "modules");
+        sb.append("*0\r\n");
+        c.append(rsp, ascii(sb.toString()));
+    }
+
+    static void client(byte[][] a, Msg rsp, ProtoClient c) {
+        String sub = upper(a[1]);
+        switch (sub) {
+            case "ID":
+                c.append(rsp, ascii(":" + id(c) + "\r\n"));
+                return;
+            case "SETNAME":
+                if (a.length != 3) {
+                    break;
+                }
+                for (byte b : a[2]) {
+                    if (b <= ' ' || b > '~') {
+                        c.append(rsp, ascii("-ERR Client names cannot contain spaces, newlines or special"
+                                + " characters.\r\n"));
+                        return;
+                    }
+                }
+                c.append(rsp, RedisProto.RSP_OK);
+                return;
+            case "SETINFO":
+                c.append(rsp, RedisProto.RSP_OK); // a client library's name and version: noted, not kept
+                return;
+            case "GETNAME":
+                c.append(rsp, RedisProto.RSP_NIL);
+                return;
+            case "INFO":
+            case "LIST": {
+                String line = "id=" + id(c) + " name= db=0 cmd=client|" + sub.toLowerCase(Locale.ROOT) + "\n";
+                bulk(rsp, ascii(line), c);
+                return;
+            }
+            default:
+                c.append(rsp, ascii("-ERR CLIENT " + sub + " is not supported by the proxy\r\n"));
+                return;
+        }
+        c.append(rsp, ascii("-ERR wrong number of arguments for 'client|" + sub.toLowerCase(Locale.ROOT)
+                + "' command\r\n"));
+    }
+}
