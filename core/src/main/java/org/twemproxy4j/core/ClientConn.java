@@ -511,6 +511,7 @@ public final class ClientConn extends Conn implements ProtoClient {
         ServerPool p = pool;
         p.stats[CoreStats.CLIENT_CONNECTIONS]--;
         p.ncConn--;
+        p.health.clients.decrementAndGet(); // the pool's count over every worker (client_connections)
         if (err != 0 || protoError) {
             p.stats[CoreStats.CLIENT_ERR]++;
         } else if (eof) {

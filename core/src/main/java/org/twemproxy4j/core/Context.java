@@ -32,6 +32,9 @@ final class Context {
     final ConnPool conns;
     final CoreSettings settings;
     final StatsSink stats;
+    int worker;                                  // this loop's index among the process's workers (0 first)
+    boolean reusePort;                           // SO_REUSEPORT on every TCP listener (several workers)
+    Handoff handoff;                             // where unix-socket clients go (several workers), or null
     ServerPool[] pools = new ServerPool[0];      // the configuration's pools, in order
     ProxyConn[] proxies = new ProxyConn[0];      // their listeners, by pool index
 
@@ -100,6 +103,25 @@ final class Context {
         }
         c.err = NcErrno.ETIMEDOUT;
         close(c);
+    }
+
+    /** Hands a client accepted on a unix socket to a worker (several workers); called on the accepting loop. */
+    interface Handoff {
+        void handOff(ServerPool pool, java.nio.channels.SocketChannel sc);
+    }
+
+    /** True when this worker binds the listener of {@code cp}: every TCP one, a unix socket on worker 0 only. */
+    boolean binds(org.twemproxy4j.core.conf.ConfPool cp) {
+        return worker == 0 || !cp.listen().unix();
+    }
+
+    /** Once per loop turn: picks up ejections by other workers (one volatile read per pool). */
+    void resyncHealth() {
+        ServerPool[] ps = pools;
+        long now = evb.now();
+        for (int i = 0; i < ps.length; i++) {
+            ps[i].resync(now);
+        }
     }
 
     /** Open listeners (counted in the stats' connection figures, as nutcracker counts them). */

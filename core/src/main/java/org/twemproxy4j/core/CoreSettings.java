@@ -2,7 +2,8 @@ package org.twemproxy4j.core;
 
 /**
  * The core's own settings beyond nutcracker's command line (twemproxy4j options), handed to every core
- * (worker) of the process. Today: the per-client memory limit of {@code --client-max-pending}.
+ * (worker) of the process: the per-client memory limit of {@code --client-max-pending} and the number of workers
+ * of {@code --workers}.
  *
  * <p>A client's pending bytes are the mbufs held by its requests still owed a reply and by the replies not yet
  * written to it. Over {@link #clientMaxPending} bytes, or with {@link #clientMaxOutstanding} requests owed a
@@ -24,8 +25,17 @@ public final class CoreSettings {
     final long clientMaxPending;   // soft limit of one client's pending bytes (0 none)
     final long clientHardPending;  // hard limit: over it (with more than one reply owed) the client is closed
     final int clientMaxOutstanding; // requests owed a reply beyond which a client is not read
+    final int workers;             // event loops of the process (>= 1)
 
     private CoreSettings(long clientMaxPending) {
+        this(clientMaxPending, 1);
+    }
+
+    private CoreSettings(long clientMaxPending, int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, not " + workers);
+        }
+        this.workers = workers;
         if (clientMaxPending <= 0) {
             this.clientMaxPending = 0;
             this.clientHardPending = 0;
@@ -53,8 +63,18 @@ public final class CoreSettings {
         return clientMaxPending;
     }
 
+    /** These settings with {@code n} workers (event loops, each a complete core; {@code n >= 1}). */
+    public CoreSettings workers(int n) {
+        return new CoreSettings(clientMaxPending, n);
+    }
+
+    /** The number of workers (event loops); 1 is nutcracker's single loop. */
+    public int workers() {
+        return workers;
+    }
+
     @Override
     public String toString() {
-        return "CoreSettings{clientMaxPending=" + clientMaxPending + "}";
+        return "CoreSettings{clientMaxPending=" + clientMaxPending + ", workers=" + workers + "}";
     }
 }

@@ -25,8 +25,16 @@ import org.twemproxy4j.event.Timer;
  * Mirrors the proxy {@code struct conn} and nc_proxy.c: a pool's listening socket (host:port or a unix
  * socket), SO_REUSEADDR (or unlinking a stale unix socket), the backlog, and accepting clients with
  * TCP_NODELAY and, with {@code tcpkeepalive}, SO_KEEPALIVE. {@code client_connections} is enforced here: a
- * client over the pool's limit is closed at once (nutcracker parses the key and ignores it).
- * Event-loop confined.
+ * client over the pool's limit is closed at once (nutcracker parses the key and ignores it); the count is the
+ * pool's over every worker ({@link PoolHealth#clients}), taken at accept, not on the request path.
+ *
+ * <p>Several workers: every worker binds its own TCP listening socket with SO_REUSEPORT (also with the pool key
+ * {@code reuseport: true}, twemproxy master's, for several processes on one port), so the kernel spreads the
+ * connections. A unix socket is bound by worker 0 only, which hands each accepted client to the next worker in
+ * turn ({@link Context#handoff}). Either way a client stays on the worker that registered it.
+ *
+ * <p>A listener is bound first ({@link #bind()}, nothing accepted yet: a reload's prepare step) and then armed
+ * ({@link #arm()}). Event-loop confined.
  */
 final class ProxyConn implements EventHandler {
     private final Context ctx;
@@ -46,8 +54,21 @@ final class ProxyConn implements EventHandler {
         this.pool = pool;
     }
 
-    /** Mirrors proxy_listen(); the exception message is a one-line reason. */
+    /** Mirrors proxy_listen(): binds and starts accepting; the exception message is a one-line reason. */
     void listen() throws IOException {
+        bind();
+        arm();
+    }
+
+    /** Starts accepting on a bound listener. */
+    void arm() {
+        if (reg != null) {
+            ctx.evb.addIn(reg);
+        }
+    }
+
+    /** Binds the listening socket and registers it, not yet accepting; the message is a one-line reason. */
+    void bind() throws IOException {
         ConfListen l = pool.conf.listen();
         SocketAddress addr;
         try {
@@ -66,6 +87,9 @@ final class ProxyConn implements EventHandler {
                 channel = ServerSocketChannel.open(ia.getAddress() instanceof java.net.Inet6Address
                         ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
                 channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                if (ctx.reusePort || pool.conf.reuseport()) {
+                    channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                }
             }
             channel.bind(addr, pool.conf.backlog());
             if (unix && l.perm() != 0) {
@@ -73,7 +97,6 @@ final class ProxyConn implements EventHandler {
             }
             channel.configureBlocking(false);
             reg = ctx.evb.addConn(channel, this);
-            ctx.evb.addIn(reg);
         } catch (IOException e) {
             close();
             throw new IOException("failed to listen on pool '" + pool.name + "' at '" + l.pname() + "': "
@@ -146,9 +169,12 @@ final class ProxyConn implements EventHandler {
         if (sc == null) {
             return false;
         }
-        if (pool.clientConnections > 0 && pool.ncConn >= pool.clientConnections) {
+        java.util.concurrent.atomic.AtomicInteger clients = pool.health.clients;
+        int n = clients.incrementAndGet();
+        if (pool.clientConnections > 0 && n > pool.clientConnections) {
+            clients.decrementAndGet();
             if (Log.enabled(Log.LOG_WARN)) {
-                Log.warn("client connections " + pool.ncConn + " of pool '" + pool.name + "' reached the limit "
+                Log.warn("client connections " + (n - 1) + " of pool '" + pool.name + "' reached the limit "
                         + pool.clientConnections + ", closing the new one");
             }
             try {
@@ -159,6 +185,19 @@ final class ProxyConn implements EventHandler {
             pool.stats[CoreStats.CLIENT_ERR]++;
             return true;
         }
+        if (unix && ctx.handoff != null) {
+            ctx.handoff.handOff(pool, sc); // another worker registers it (a unix socket with several workers)
+            return true;
+        }
+        adopt(ctx, pool, sc, unix);
+        return true;
+    }
+
+    /**
+     * Registers {@code sc}, an accepted client of {@code pool} already counted in the pool's client count, with
+     * this worker's loop. Loop thread of {@code ctx}.
+     */
+    static void adopt(Context ctx, ServerPool pool, SocketChannel sc, boolean unix) {
         ClientConn c = ctx.conns.getClient(pool);
         c.channel = sc;
         pool.ncConn++;
@@ -176,12 +215,11 @@ final class ProxyConn implements EventHandler {
         } catch (IOException e) {
             c.err = NcErrno.of(e);
             ctx.close(c);
-            return true;
+            return;
         }
         if (Log.enabled(Log.LOG_INFO)) {
             Log.info("accepted c on p '" + pool.name + "'");
         }
-        return true;
     }
 
     private void resumeAccepts() {

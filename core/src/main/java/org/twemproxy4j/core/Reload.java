@@ -15,7 +15,8 @@ import org.twemproxy4j.event.Timer;
 /**
  * Configuration reload, applied on the event loop (beyond nutcracker, which must be restarted). The file was
  * read, validated and compared ({@link ConfDiff}) off the loop; this step swaps the pools in one loop turn, all
- * or nothing:
+ * or nothing. With several workers each step runs on every worker's loop: first {@link #prepare} on all of them,
+ * then {@link #commit} on all when every one prepared, else {@link #abort} on those that did ({@code Reloader}):
  * <ol>
  *   <li>build the new definition of every added or changed pool and bind the listeners that are new (an added
  *   pool, a moved {@code listen}); if one cannot be bound, close those just bound and change nothing;</li>
@@ -48,8 +49,40 @@ final class Reload {
         }
     }
 
-    /** Applies {@code diff} to the core's pools; returns what happened. */
-    static Result apply(Context ctx, StatsBridge bridge, ConfDiff diff, Map<String, Proto> protos) {
+    /**
+     * What {@link #prepare} built on one core: the new pools and their listeners, bound but not accepting. Nothing
+     * is visible until {@link #commit}; {@link #abort} undoes it.
+     */
+    static final class Prepared {
+        final ConfDiff diff;
+        final ServerPool[] next;
+        final ProxyConn[] nextProxies;
+        final List<ProxyConn> bound;
+
+        Prepared(ConfDiff diff, ServerPool[] next, ProxyConn[] nextProxies, List<ProxyConn> bound) {
+            this.diff = diff;
+            this.next = next;
+            this.nextProxies = nextProxies;
+            this.bound = bound;
+        }
+    }
+
+    /** Applies {@code diff} to the core's pools (prepare, then commit); returns what happened. */
+    static Result apply(Context ctx, StatsBridge bridge, ConfDiff diff, Map<String, Proto> protos,
+            PoolHealth.Registry healths) {
+        Object p = prepare(ctx, diff, protos, healths);
+        if (p instanceof Result) {
+            return (Result) p;
+        }
+        return commit(ctx, bridge, (Prepared) p);
+    }
+
+    /**
+     * Step 1: builds the new definition of every added or changed pool and binds the listeners this worker needs
+     * that are new (an added pool, a moved {@code listen}), not yet accepting. Returns a {@link Prepared}, or a
+     * failed {@link Result} after closing what it bound (nothing changed).
+     */
+    static Object prepare(Context ctx, ConfDiff diff, Map<String, Proto> protos, PoolHealth.Registry healths) {
         Conf to = diff.to();
         List<ConfPool> cps = to.pools();
         ServerPool[] old = ctx.pools;
@@ -57,8 +90,6 @@ final class Reload {
         ServerPool[] next = new ServerPool[n];
         ProxyConn[] nextProxies = new ProxyConn[n];
         List<ProxyConn> bound = new ArrayList<>();
-
-        // 1. build and bind; nothing visible changes yet
         for (int i = 0; i < n; i++) {
             ConfPool cp = cps.get(i);
             ServerPool o = find(old, cp.name());
@@ -72,15 +103,18 @@ final class Reload {
                 closeAll(bound);
                 return new Result(false, "pool '" + cp.name() + "': no protocol available");
             }
-            ServerPool np = new ServerPool(i, cp, proto);
+            ServerPool np = new ServerPool(i, cp, proto, healths.of(cp));
             next[i] = np;
+            if (!ctx.binds(cp)) {
+                continue; // a unix socket: worker 0 listens and hands clients over
+            }
             if (o != null && o.proxy != null && sameListen(o.conf, cp)) {
                 nextProxies[i] = o.proxy; // handed over at commit
                 continue;
             }
             ProxyConn pc = new ProxyConn(ctx, np);
             try {
-                pc.listen();
+                pc.bind();
             } catch (IOException e) {
                 closeAll(bound);
                 return new Result(false, e.getMessage());
@@ -89,8 +123,20 @@ final class Reload {
             np.proxy = pc;
             nextProxies[i] = pc;
         }
+        return new Prepared(diff, next, nextProxies, bound);
+    }
 
-        // 2. commit
+    /** Undoes {@link #prepare}: closes the listeners it bound. */
+    static void abort(Prepared p) {
+        closeAll(p.bound);
+    }
+
+    /** Step 2: the new pools take over (see the class comment); the new listeners start accepting. */
+    static Result commit(Context ctx, StatsBridge bridge, Prepared p) {
+        ServerPool[] old = ctx.pools;
+        ServerPool[] next = p.next;
+        ProxyConn[] nextProxies = p.nextProxies;
+        int n = next.length;
         for (int i = 0; i < n; i++) {
             ServerPool np = next[i];
             np.idx = i;
@@ -109,12 +155,15 @@ final class Reload {
         ctx.pools = next;
         ctx.proxies = nextProxies;
         bridge.pools(next);
+        for (int i = 0; i < p.bound.size(); i++) {
+            p.bound.get(i).arm();
+        }
         for (int i = 0; i < n; i++) {
             if (find(old, next[i].name) != next[i]) {
                 Core.preconnect(ctx, next[i]);
             }
         }
-        return new Result(true, diff.summary());
+        return new Result(true, p.diff.summary());
     }
 
     /** A changed pool: {@code np} takes over from {@code o}. */
@@ -133,7 +182,7 @@ final class Reload {
         for (int s = 0; s < o.servers.length; s++) {
             o.servers[s].retireAll();
         }
-        if (proxy == o.proxy) {
+        if (proxy != null && proxy == o.proxy) {
             proxy.pool = np;
             np.proxy = proxy;
         } else if (o.proxy != null) {

@@ -16,8 +16,8 @@ import org.twemproxy4j.stats.Stats;
 
 /**
  * Configuration reload (SIGUSR1; beyond nutcracker): rereads the {@code -c} file on a thread of its own, validates
- * it exactly as {@code -t} does, and hands the result to every core, whose event loop applies it in one turn
- * ({@link Reload}). A file that fails validation, or a listener that cannot be bound, changes nothing: one error
+ * it exactly as {@code -t} does, and hands the result to every core (worker), whose event loop applies it in one
+ * turn ({@link Reload}): first every worker prepares, then all commit, or all abort when one could not prepare. A file that fails validation, or a listener that cannot be bound, changes nothing: one error
  * line says why (the file:line: pool: key reason of {@code -t}) and the running configuration keeps serving.
  *
  * <p>Reloads run one at a time, in the order asked; one may be asked while a previous one's removed pools are
@@ -78,10 +78,21 @@ public final class Reloader implements AutoCloseable {
         }
         Conf running = cores.get(0).conf();
         ConfDiff diff = ConfDiff.of(running, next);
+        // every worker prepares (builds its pools, binds its new listeners; nothing visible), then all commit;
+        // if one cannot prepare, those that did undo it and nothing changes anywhere
         for (int i = 0; i < cores.size(); i++) {
-            String why = cores.get(i).reload(next, APPLY_TIMEOUT_MS);
+            String why = cores.get(i).prepareReload(next, APPLY_TIMEOUT_MS);
             if (why != null) {
-                return failed(why);
+                for (int k = 0; k < i; k++) {
+                    cores.get(k).abortReload(APPLY_TIMEOUT_MS);
+                }
+                return failed(cores.size() > 1 ? "worker " + i + ": " + why : why);
+            }
+        }
+        for (int i = 0; i < cores.size(); i++) {
+            String why = cores.get(i).commitReload(APPLY_TIMEOUT_MS);
+            if (why != null) {
+                Log.error("reload: worker " + i + " did not commit: " + why);
             }
         }
         stats.layout(StatsBridge.layout(next));

@@ -23,9 +23,6 @@ public final class Server {
     int nconn;                     // ns_conn_q
     int rr;                        // round-robin cursor
 
-    int failureCount;              // consecutive failures
-    long nextRetry;                // when an ejected server may come back (ms, loop clock)
-
     /** Counters indexed by StatsServerField.ordinal() (see {@link CoreStats}). */
     public final long[] stats = new long[CoreStats.NSERVER];
 
@@ -127,12 +124,19 @@ public final class Server {
         }
     }
 
-    /** Mirrors server_ok(): a good response resets the failure count. */
+    /** Mirrors server_ok(): a good response resets the failure count (shared by the workers). */
     void ok() {
-        if (failureCount != 0) {
-            failureCount = 0;
-            nextRetry = 0;
-        }
+        owner.health.ok(idx);
+    }
+
+    /** Consecutive failures, counted over every worker. */
+    int failureCount() {
+        return owner.health.failures(idx);
+    }
+
+    /** When an ejected server may come back (ms, loop clock; 0 when it was not ejected). */
+    long nextRetry() {
+        return owner.health.nextRetry(idx);
     }
 
     /** Mirrors server_failure(): counts failures toward ejection when the pool auto-ejects. */

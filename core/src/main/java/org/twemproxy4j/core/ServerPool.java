@@ -13,8 +13,10 @@ import org.twemproxy4j.hashkit.Placement;
  * Mirrors {@code struct server_pool} (nc_server.h): one pool of the configuration, its listener, its
  * servers in nutcracker's sorted order, its key placement and its counters. Event-loop confined.
  *
- * <p>Liveness (auto_eject_hosts) keeps nutcracker's hooks: {@link #serverFailure} and {@link #update}. Where a
- * request goes is {@link #index(Msg)} (server_pool_idx).
+ * <p>Liveness (auto_eject_hosts) keeps nutcracker's hooks: {@link #serverFailure} and {@link #update}. The
+ * failure counts and retry deadlines live in the pool's {@link PoolHealth}, shared by every worker that runs this
+ * definition; the live set and placement are this worker's own copy, rebuilt from it ({@link #resync}) when
+ * another worker ejected a server. Where a request goes is {@link #index(Msg)} (server_pool_idx).
  */
 public final class ServerPool {
     static final int IDX_CROSS = -2;             // keys of one request map to several servers
@@ -29,6 +31,8 @@ public final class ServerPool {
     final Placement placement;
     final boolean[] live;
     int nlive;                     // live servers
+    final PoolHealth health;       // failure counts and retry deadlines, shared by the workers
+    int healthSeen;                // the health's version this worker's live set reflects
     long nextRebuild;              // when to rebuild the distribution (0 none)
     final int timeout;             // per request timeout, ms (<= 0 none)
     final int serverConnections;
@@ -49,7 +53,12 @@ public final class ServerPool {
     public final long[] stats = new long[CoreStats.NPOOL];
 
     ServerPool(int idx, ConfPool conf, Proto proto) {
+        this(idx, conf, proto, PoolHealth.single(conf.servers().size()));
+    }
+
+    ServerPool(int idx, ConfPool conf, Proto proto, PoolHealth health) {
         this.idx = idx;
+        this.health = health;
         this.conf = conf;
         this.name = conf.name();
         this.proto = proto;
@@ -155,12 +164,13 @@ public final class ServerPool {
         int n = 0;
         for (int i = 0; i < servers.length; i++) {
             Server s = servers[i];
-            boolean ok = s.nextRetry <= now;
+            long retry = health.nextRetry(s.idx);
+            boolean ok = retry <= now;
             live[i] = ok;
             if (ok) {
                 n++;
-            } else if (next == 0 || s.nextRetry < next) {
-                next = s.nextRetry;
+            } else if (next == 0 || retry < next) {
+                next = retry;
             }
         }
         nlive = n;
@@ -173,12 +183,15 @@ public final class ServerPool {
         if (!autoEjectHosts) {
             return;
         }
-        s.failureCount++;
-        if (s.failureCount < serverFailureLimit) {
+        if (!health.failure(s.idx, serverFailureLimit)) {
             return;
         }
-        s.failureCount = 0;
-        s.nextRetry = now + serverRetryTimeout;
+        long retry = now + serverRetryTimeout;
+        int seen = healthSeen;
+        int v = health.eject(s.idx, retry);
+        if (v == seen + 1) {
+            healthSeen = v; // nobody else ejected meanwhile: the rebuild below is all there is to see
+        }
         java.time.Instant wall = java.time.Instant.now(); // usec since the epoch, as nc_usec_now()
         s.stats[CoreStats.SERVER_EJECTED_AT] = wall.getEpochSecond() * 1_000_000L + wall.getNano() / 1000;
         stats[CoreStats.SERVER_EJECTS]++;
@@ -187,8 +200,24 @@ public final class ServerPool {
                     + serverRetryTimeout / 1000 + " secs");
         }
         rebuild(now);
-        if (nextRebuild == 0 || s.nextRetry < nextRebuild) {
-            nextRebuild = s.nextRetry;
+        if (nextRebuild == 0 || retry < nextRebuild) {
+            nextRebuild = retry;
+        }
+    }
+
+    /**
+     * Once per loop turn: when another worker ejected a server of this pool (the shared version moved), this
+     * worker's live set and placement are rebuilt from the shared deadlines. One volatile read when nothing
+     * changed.
+     */
+    void resync(long now) {
+        int v = health.version();
+        if (v == healthSeen) {
+            return;
+        }
+        healthSeen = v;
+        if (autoEjectHosts) {
+            rebuild(now);
         }
     }
 

@@ -40,21 +40,21 @@ class ServerPoolLivenessTest {
         Server s = p.servers[1];
         p.serverFailure(s, clock());
         assertEquals(2, p.nlive, "one failure is below the limit");
-        assertEquals(1, s.failureCount);
+        assertEquals(1, s.failureCount());
         long before = clock();
         p.serverFailure(s, clock());
         assertEquals(1, p.nlive, "ejected at the limit");
-        assertEquals(0, s.failureCount, "the count restarts");
+        assertEquals(0, s.failureCount(), "the count restarts");
         assertEquals(1, p.stats[CoreStats.SERVER_EJECTS]);
-        assertTrue(s.nextRetry >= before + 1000 && s.nextRetry <= clock() + 1000);
+        assertTrue(s.nextRetry() >= before + 1000 && s.nextRetry() <= clock() + 1000);
         long usec = s.stats[CoreStats.SERVER_EJECTED_AT];
         assertTrue(Math.abs(usec / 1000 - System.currentTimeMillis()) < 60_000, "usec since the epoch: " + usec);
         for (int i = 0; i < 50; i++) {
             assertEquals(0, liveIndex(p, "key" + i), "every key on the live server");
         }
-        assertTrue(p.update(s.nextRetry), "not yet: still one live");
+        assertTrue(p.update(s.nextRetry()), "not yet: still one live");
         assertEquals(1, p.nlive);
-        assertTrue(p.update(s.nextRetry + 1));
+        assertTrue(p.update(s.nextRetry() + 1));
         assertEquals(2, p.nlive, "re-admitted once the retry time has passed");
         boolean some = false;
         for (int i = 0; i < 50; i++) {
@@ -82,7 +82,7 @@ class ServerPoolLivenessTest {
                 p.serverFailure(p.servers[i], clock());
             }
             assertEquals(0, p.nlive);
-            long retry = p.servers[0].nextRetry;
+            long retry = p.servers[0].nextRetry();
             assertFalse(p.update(clock()), n + " server(s): refused");
             assertFalse(p.update(retry), "refused up to the retry time");
             assertTrue(p.update(retry + 1 + (n == 2 ? 10 : 0)), "then re-admitted");

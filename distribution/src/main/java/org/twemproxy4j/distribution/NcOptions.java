@@ -67,6 +67,15 @@ final class NcOptions {
     /** The system property that gives {@link #CLIENT_MAX_PENDING} a default when the option is not given. */
     static final String CLIENT_MAX_PENDING_PROPERTY = "twemproxy4j.clientMaxPending";
 
+    /**
+     * twemproxy4j's option: the number of workers, each a complete event loop with its own connections and
+     * buffers ({@code auto}: the available processors; default 1, nutcracker's one loop). Taken out before
+     * getopt, as the Prometheus options.
+     */
+    static final String WORKERS = "--workers";
+    /** The most workers accepted. */
+    static final int MAX_WORKERS = 1024;
+
     /** The option that hands the command line to {@link Locate} (not a nutcracker option). */
     static final String LOCATE = "--locate";
 
@@ -95,6 +104,7 @@ final class NcOptions {
     int prometheusPort; // 0: no Prometheus endpoint
     String prometheusAddr; // null: the stats address
     long clientMaxPending = -1; // -1: not given (the core's default)
+    int workers = 1;
 
     /**
      * Parses {@code args} (without the program name). Returns the options, or null after printing the one-line
@@ -217,7 +227,8 @@ final class NcOptions {
             }
             String own = a.startsWith(PROMETHEUS_PORT) ? PROMETHEUS_PORT
                     : a.startsWith(PROMETHEUS_ADDR) ? PROMETHEUS_ADDR
-                    : a.startsWith(CLIENT_MAX_PENDING) ? CLIENT_MAX_PENDING : null;
+                    : a.startsWith(CLIENT_MAX_PENDING) ? CLIENT_MAX_PENDING
+                    : a.startsWith(WORKERS) ? WORKERS : null;
             if (own != null && (a.length() == own.length() || a.charAt(own.length()) == '=')) {
                 String value;
                 if (a.length() > own.length()) {
@@ -230,7 +241,17 @@ final class NcOptions {
                     value = null;
                     i++;
                 }
-                if (own.equals(CLIENT_MAX_PENDING)) {
+                if (own.equals(WORKERS)) {
+                    int n = "auto".equals(value) ? Runtime.getRuntime().availableProcessors() : ncAtoi(value);
+                    if (n < 0) {
+                        return failed(err, "nutcracker: option " + WORKERS + " requires a number or auto");
+                    }
+                    if (n < 1 || n > MAX_WORKERS) {
+                        return failed(err, "nutcracker: option " + WORKERS + " value " + n
+                                + " is not between 1 and " + MAX_WORKERS);
+                    }
+                    workers = n;
+                } else if (own.equals(CLIENT_MAX_PENDING)) {
                     long n = parseBytes(value);
                     if (n < 0) {
                         return failed(err, "nutcracker: option " + CLIENT_MAX_PENDING + " requires a number");
@@ -403,7 +424,7 @@ final class NcOptions {
         long limit = clientMaxPending >= 0 ? clientMaxPending
                 : Long.getLong(CLIENT_MAX_PENDING_PROPERTY, CoreSettings.CLIENT_MAX_PENDING);
         return new Instance(confFilename, logLevel, logFilename, statsPort, statsAddr, statsInterval, pidFilename,
-                mbufChunkSize).with(CoreSettings.clientMaxPending(limit));
+                mbufChunkSize).with(CoreSettings.clientMaxPending(limit).workers(workers));
     }
 
     /**
@@ -453,5 +474,7 @@ final class NcOptions {
             + "      --prometheus-addr=S: set the Prometheus metrics ip (twemproxy4j; default: the stats" + CRLF
             + "                           monitoring ip)" + CRLF
             + "      --client-max-pending=N: stop reading a client holding N bytes of pending requests and" + CRLF
-            + "                           replies, close it at 4N (twemproxy4j; default: 67108864, 0: off)" + CRLF;
+            + "                           replies, close it at 4N (twemproxy4j; default: 67108864, 0: off)" + CRLF
+            + "      --workers=N        : run N event loops, auto: one per processor (twemproxy4j;" + CRLF
+            + "                           default: 1)" + CRLF;
 }

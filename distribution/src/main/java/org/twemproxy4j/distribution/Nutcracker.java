@@ -28,6 +28,7 @@ import org.twemproxy4j.core.Instance;
 import org.twemproxy4j.core.Reloader;
 import org.twemproxy4j.core.Signals;
 import org.twemproxy4j.core.StatsBridge;
+import org.twemproxy4j.core.Workers;
 import org.twemproxy4j.core.conf.Conf;
 import org.twemproxy4j.core.conf.ConfException;
 import org.twemproxy4j.core.util.Log;
@@ -426,14 +427,17 @@ public final class Nutcracker {
         }
     }
 
-    /** The production {@link ServiceFactory}: one injector, one {@link Core}. */
+    /**
+     * The production {@link ServiceFactory}: one injector, its {@link Workers} ({@code --workers} cores, one by
+     * default, whose loop then runs on the main thread as nutcracker's does).
+     */
     static Service coreService(Instance instance, Conf conf) {
         startupDefaults();
         quietNettyLogging();
         Injector injector = Guice.createInjector(modules(instance, conf));
-        Core core = injector.getInstance(Core.class);
+        Workers core = injector.getInstance(Workers.class);
         Stats stats = injector.getInstance(Stats.class);
-        Reloader reloader = new Reloader(instance.confFilename, List.of(core), stats);
+        Reloader reloader = new Reloader(instance.confFilename, core.cores(), stats);
         return new Service() {
             @Override
             public Stats stats() {

@@ -265,6 +265,20 @@ class NcOptionsTest {
     }
 
     @Test
+    void workersIsACountOrAutoTakenOutBeforeGetopt() {
+        assertEquals(1, ok().workers, "not given: one loop, as nutcracker");
+        assertEquals(1, ok().toInstance().settings.workers());
+        assertEquals(4, ok("--workers=4", "-s", "2000").workers);
+        assertEquals(4, ok("--workers=4").toInstance().settings.workers());
+        assertEquals(2, ok("--workers", "2").workers);
+        assertEquals(Runtime.getRuntime().availableProcessors(), ok("--workers=auto").workers);
+        assertEquals("--workers", ok("-c", "--workers").confFilename);
+        assertEquals("nutcracker: option --workers requires a number or auto\n", refused("--workers=x"));
+        assertEquals("nutcracker: option --workers requires a number or auto\n", refused("--workers"));
+        assertEquals("nutcracker: option --workers value 0 is not between 1 and 1024\n", refused("--workers=0"));
+    }
+
+    @Test
     void prometheusOptionsAreCheckedLikeNutcrackersPort() {
         assertEquals("nutcracker: option --prometheus-port requires a number\n", refused("--prometheus-port=x"));
         assertEquals("nutcracker: option --prometheus-port requires a number\n", refused("--prometheus-port"));

@@ -36,6 +36,9 @@ import org.twemproxy4j.it.fixture.NutcrackerProcess;
 class ConfVerdictIT {
     private static final String CORPUS = "/conf-corpus";
     private static final int MIN_CORPUS = 60;
+    /** Files nutcracker 0.5.0 refuses and twemproxy4j accepts on purpose: keys of twemproxy master. */
+    private static final java.util.Set<String> ACCEPTED_BEYOND_0_5_0 = java.util.Set.of(
+            "bad-unknown-key-reuseport.yml");
 
     static Path corpusDir() {
         URL url = ConfVerdictIT.class.getResource(CORPUS);
@@ -76,6 +79,10 @@ class ConfVerdictIT {
         assertEquals(expected, nc.status, "nutcracker's verdict contradicts the file name: " + nc.output);
 
         Result ours = twemproxy4j(file);
+        if (ACCEPTED_BEYOND_0_5_0.contains(name)) {
+            assertEquals(0, ours.status, "twemproxy4j accepts twemproxy master's key in " + name + ": " + ours.output);
+            return;
+        }
         assertEquals(nc.status, ours.status, "twemproxy4j -t disagrees with nutcracker -t on " + name + ": "
                 + ours.output);
         if (ours.status == 0) {

@@ -55,7 +55,9 @@ class LauncherIT {
             + "      --prometheus-addr=S: set the Prometheus metrics ip (twemproxy4j; default: the stats\r\n"
             + "                           monitoring ip)\r\n"
             + "      --client-max-pending=N: stop reading a client holding N bytes of pending requests and\r\n"
-            + "                           replies, close it at 4N (twemproxy4j; default: 67108864, 0: off)\r\n";
+            + "                           replies, close it at 4N (twemproxy4j; default: 67108864, 0: off)\r\n"
+            + "      --workers=N        : run N event loops, auto: one per processor (twemproxy4j;\r\n"
+            + "                           default: 1)\r\n";
 
     @TempDir
     Path dir;

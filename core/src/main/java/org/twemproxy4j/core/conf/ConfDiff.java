@@ -95,6 +95,9 @@ public final class ConfDiff {
         if (a.tcpkeepalive() != b.tcpkeepalive()) {
             k.add("tcpkeepalive");
         }
+        if (a.reuseport() != b.reuseport()) {
+            k.add("reuseport");
+        }
         if (!Objects.equals(a.redisAuth(), b.redisAuth())) {
             k.add("redis_auth");
         }

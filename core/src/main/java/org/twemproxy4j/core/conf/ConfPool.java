@@ -31,6 +31,7 @@ public final class ConfPool {
     public static final int CONF_DEFAULT_SERVER_CONNECTIONS = 1;
     public static final int CONF_DEFAULT_KETAMA_PORT = 11211;
     public static final boolean CONF_DEFAULT_TCPKEEPALIVE = false;
+    public static final boolean CONF_DEFAULT_REUSEPORT = false;
 
     private final String name; // pool name (root key)
     private final ConfListen listen; // listen:
@@ -42,6 +43,7 @@ public final class ConfPool {
     private final int clientConnections; // client_connections: 0 = no limit
     private final boolean redis; // redis:
     private final boolean tcpkeepalive; // tcpkeepalive:
+    private final boolean reuseport; // reuseport: (twemproxy master's key, after 0.5.0)
     private final String redisAuth; // redis_auth: or null
     private final int redisDb; // redis_db:
     private final boolean preconnect; // preconnect:
@@ -52,7 +54,8 @@ public final class ConfPool {
     private final List<ConfServer> servers; // servers:, sorted by node name
 
     ConfPool(String name, ConfListen listen, HashType hash, String hashTag, DistType distribution, int timeout,
-            int backlog, int clientConnections, boolean redis, boolean tcpkeepalive, String redisAuth, int redisDb,
+            int backlog, int clientConnections, boolean redis, boolean tcpkeepalive, boolean reuseport, String redisAuth,
+            int redisDb,
             boolean preconnect, boolean autoEjectHosts, int serverConnections, int serverRetryTimeout,
             int serverFailureLimit, List<ConfServer> servers) {
         this.name = name;
@@ -65,6 +68,7 @@ public final class ConfPool {
         this.clientConnections = clientConnections;
         this.redis = redis;
         this.tcpkeepalive = tcpkeepalive;
+        this.reuseport = reuseport;
         this.redisAuth = redisAuth;
         this.redisDb = redisDb;
         this.preconnect = preconnect;
@@ -122,6 +126,14 @@ public final class ConfPool {
     /** SO_KEEPALIVE; default false. */
     public boolean tcpkeepalive() {
         return tcpkeepalive;
+    }
+
+    /**
+     * SO_REUSEPORT on the listening socket, so that several processes can listen on one port; default false.
+     * twemproxy master's key (added after 0.5.0, which rejects it). Several workers always use it.
+     */
+    public boolean reuseport() {
+        return reuseport;
     }
 
     /** The password sent with AUTH to the servers of a redis pool, or null. */

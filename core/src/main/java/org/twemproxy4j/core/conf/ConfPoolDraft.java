@@ -45,6 +45,7 @@ final class ConfPoolDraft {
     int clientConnections = CONF_UNSET_NUM;
     int redis = CONF_UNSET_NUM;
     int tcpkeepalive = CONF_UNSET_NUM;
+    int reuseport = CONF_UNSET_NUM;
     byte[] redisAuth; // null = unset
     int redisAuthLine;
     int redisDb = CONF_UNSET_NUM;
@@ -87,6 +88,8 @@ final class ConfPoolDraft {
                 return setBool(value, b -> redis = b, redis);
             case "tcpkeepalive":
                 return setBool(value, b -> tcpkeepalive = b, tcpkeepalive);
+            case "reuseport":
+                return setBool(value, b -> reuseport = b, reuseport);
             case "redis_auth":
                 if (redisAuth != null) {
                     return "is a duplicate";
@@ -352,6 +355,7 @@ final class ConfPoolDraft {
                 clientConnections != CONF_UNSET_NUM ? clientConnections : ConfPool.CONF_DEFAULT_CLIENT_CONNECTIONS,
                 redis != CONF_UNSET_NUM ? redis == 1 : ConfPool.CONF_DEFAULT_REDIS,
                 tcpkeepalive != CONF_UNSET_NUM ? tcpkeepalive == 1 : ConfPool.CONF_DEFAULT_TCPKEEPALIVE,
+                reuseport != CONF_UNSET_NUM ? reuseport == 1 : ConfPool.CONF_DEFAULT_REUSEPORT,
                 redisAuth != null ? ConfStrings.string(redisAuth, 0, redisAuth.length) : null,
                 redisDb != CONF_UNSET_NUM ? redisDb : ConfPool.CONF_DEFAULT_REDIS_DB,
                 preconnect != CONF_UNSET_NUM ? preconnect == 1 : ConfPool.CONF_DEFAULT_PRECONNECT,

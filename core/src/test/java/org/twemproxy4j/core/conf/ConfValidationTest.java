@@ -2,6 +2,7 @@ package org.twemproxy4j.core.conf;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -138,9 +139,17 @@ class ConfValidationTest {
 
     @Test
     void unknownDirectives() {
-        refused(pool(LISTEN + "  reuseport: true\n" + SERVERS), "\"reuseport: true\" is unknown");
+        refused(pool(LISTEN + "  reuse_port: true\n" + SERVERS), "\"reuse_port: true\" is unknown");
         refused(pool(LISTEN + "  Listen: 127.0.0.1:1\n" + SERVERS), "is unknown");
         refused(pool(LISTEN + "  sentinels: 127.0.0.1:26379:1\n" + SERVERS), "is unknown");
+    }
+
+    @Test
+    void reuseportIsTwemproxyMastersKey() throws ConfException {
+        assertFalse(org.twemproxy4j.core.conf.Conf.parse(pool(LISTEN + SERVERS), "t.yml").pools().get(0).reuseport());
+        assertTrue(org.twemproxy4j.core.conf.Conf.parse(pool(LISTEN + "  reuseport: true\n" + SERVERS), "t.yml")
+                .pools().get(0).reuseport());
+        refused(pool(LISTEN + "  reuseport: maybe\n" + SERVERS), "reuseport");
     }
 
     @Test
