@@ -368,6 +368,10 @@ class RedisCommandsIT {
                 assertEquals("-ERR " + argv[0] + " is not supported by the proxy yet\r\n", c.call(argv), cmd);
             }
             assertEquals("+PONG\r\n", c.call("PING"), "the connection stays open");
+            // MEMORY USAGE has a key after its subcommand: forwarded to that key's server, like OBJECT
+            assertEquals("+OK\r\n", c.call("SET", "mem:k", "v"));
+            assertTrue(c.call("MEMORY", "USAGE", "mem:k").matches(":\\d+\r\n"));
+            assertEquals("$-1\r\n", c.call("MEMORY", "USAGE", "mem:absent"));
             for (RedisServer b : backends) {
                 assertTrue(b.command("CONFIG", "GET", "maxmemory").startsWith("*2"), "servers untouched");
             }

@@ -130,7 +130,7 @@ public enum RedisCommand {
     DEBUG(-2, Kind.REFUSED),
     FAILOVER(-1, Kind.REFUSED),
     LATENCY(-2, Kind.REFUSED),
-    MEMORY(-2, Kind.REFUSED),
+    MEMORY(-2, Kind.KEY1, 2),
     MIGRATE(-6, Kind.REFUSED),
     MODULE(-2, Kind.REFUSED),
     MONITOR(1, Kind.REFUSED),
