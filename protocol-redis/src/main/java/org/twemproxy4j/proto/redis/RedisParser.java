@@ -617,59 +617,83 @@ public final class RedisParser {
     }
 
     // co-located commands whose keys are known only once the whole request is parsed: every argument was
-    // recorded (entry i is argument i+1), and the entries that are not keys are dropped here (cold path)
+    // recorded (entry i is argument i+1), and the entries that are not keys are dropped here, in place
 
-    /** Keeps the key entries {@code keep[0..n)} (ascending), in order. */
-    private static void keepKeys(Msg r, int[] keep, int n) {
-        for (int j = 0; j < n; j++) {
-            int i = keep[j];
-            r.keyMbuf[j] = r.keyMbuf[i];
-            r.keyStart[j] = r.keyStart[i];
-            r.keyLen[j] = r.keyLen[i];
-        }
+    /** Moves key entry {@code from} to position {@code to} (to <= from): compaction in place. */
+    private static void moveKey(Msg r, int from, int to) {
+        r.keyMbuf[to] = r.keyMbuf[from];
+        r.keyStart[to] = r.keyStart[from];
+        r.keyLen[to] = r.keyLen[from];
+    }
+
+    /** Drops every key entry from {@code n} on. */
+    private static void truncateKeys(Msg r, int n) {
         for (int j = n; j < r.nkeys; j++) {
             r.keyMbuf[j] = null;
         }
         r.nkeys = n;
     }
 
-    /** Keeps entries [from, to) and, when {@code dest}, entry 0. */
+    /** Keeps entries [from, to) and, when {@code dest}, entry 0, compacted in place (no allocation). */
     private static void keepRange(Msg r, boolean dest, int from, int to) {
         to = Math.min(to, r.nkeys);
-        int[] keep = new int[Math.max(0, to - from) + 1];
-        int n = 0;
-        if (dest && r.nkeys > 0) {
-            keep[n++] = 0;
+        int n = dest && r.nkeys > 0 ? 1 : 0;
+        for (int i = Math.max(from, n); i < to; i++) {
+            moveKey(r, i, n++);
         }
-        for (int i = Math.max(from, dest ? 1 : 0); i < to; i++) {
-            keep[n++] = i;
-        }
-        keepKeys(r, keep, n);
+        truncateKeys(r, n);
     }
 
-    /** The bytes of key entry {@code i}, upper-cased (ASCII letters) when {@code upper}. */
-    static byte[] entry(Msg r, int i, boolean upper) {
-        byte[] b = new byte[r.keyLen[i]];
-        r.copyKey(i, b);
-        if (upper) {
-            for (int k = 0; k < b.length; k++) {
-                if (b[k] >= 'a' && b[k] <= 'z') {
-                    b[k] -= 32;
-                }
+    /** Byte {@code k} of key entry {@code i} (which may continue in later mbufs). */
+    private static byte entryByte(Msg r, int i, int k) {
+        Mbuf m = r.keyMbuf[i];
+        int p = r.keyStart[i] + k;
+        while (p >= m.last()) {
+            p -= m.last();
+            m = m.next();
+            p += m.pos();
+        }
+        return m.getByte(p);
+    }
+
+    /** True when key entry {@code i} is {@code word} (upper case), compared in place, ignoring ASCII case. */
+    private static boolean entryIs(Msg r, int i, String word) {
+        if (i >= r.nkeys || r.keyLen[i] != word.length()) {
+            return false;
+        }
+        for (int k = 0; k < word.length(); k++) {
+            byte b = entryByte(r, i, k);
+            if (b >= 'a' && b <= 'z') {
+                b -= 32;
+            }
+            if (b != word.charAt(k)) {
+                return false;
             }
         }
-        return b;
+        return true;
     }
 
-    private static boolean entryIs(Msg r, int i, String word) {
-        return i < r.nkeys && r.keyLen[i] == word.length()
-                && word.equals(new String(entry(r, i, true), java.nio.charset.StandardCharsets.ISO_8859_1));
+    /** Key entry {@code i} as a non-negative decimal of at most 10 digits, or -1. */
+    private static long entryCount(Msg r, int i) {
+        int len = r.keyLen[i];
+        if (len == 0 || len > 10) {
+            return -1;
+        }
+        long v = 0;
+        for (int k = 0; k < len; k++) {
+            byte b = entryByte(r, i, k);
+            if (b < '0' || b > '9') {
+                return -1;
+            }
+            v = v * 10 + (b - '0');
+        }
+        return v;
     }
 
     /** NUMKEYS: numkeys at argument {@code c.first}, its keys right after, and a destination at 1 if any. */
     private static void numkeysKeys(Msg r, RedisCommand c) {
         int ni = c.first - 1;
-        long nk = ni < r.nkeys && r.keyLen[ni] <= 10 ? RedisProto.parseLong(entry(r, ni, false)) : -1;
+        long nk = ni < r.nkeys ? entryCount(r, ni) : -1;
         if (nk <= 0) {
             keepRange(r, c.last == 1, 0, 0); // the server answers the bad numkeys
             return;
@@ -708,21 +732,17 @@ public final class RedisParser {
 
     /** STORE: the key, and the argument after each STORE/STOREDIST from argument {@code c.first} on. */
     private static void storeKeys(Msg r, RedisCommand c) {
-        int[] keep = new int[r.nkeys];
-        int n = 0;
-        if (r.nkeys > 0) {
-            keep[n++] = 0;
-        }
+        int n = r.nkeys > 0 ? 1 : 0;
         for (int i = c.first - 1; i < r.nkeys - 1; i++) {
             if (entryIs(r, i, "STORE") || entryIs(r, i, "STOREDIST")) {
-                keep[n++] = ++i;
+                moveKey(r, ++i, n++); // n <= i: in place
             } else if (entryIs(r, i, "BY") || entryIs(r, i, "GET")) {
                 i++;
             } else if (entryIs(r, i, "LIMIT")) {
                 i += 2;
             }
         }
-        keepKeys(r, keep, n);
+        truncateKeys(r, n);
     }
 
     // responses
