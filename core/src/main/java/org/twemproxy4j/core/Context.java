@@ -65,11 +65,6 @@ final class Context {
         return msgPool.get(owner, request, request ? System.nanoTime() : 0L);
     }
 
-    /** Mirrors msg_append(): appends bytes, taking mbufs as needed. */
-    void append(Msg msg, byte[] data, int off, int len) {
-        msgPool.append(msg, data, off, len);
-    }
-
     /** Memory a message holds: its mbufs (whole chunks), at least its length. */
     long footprint(Msg m) {
         long b = (long) m.mhdr.count() * mbufPool.chunkSize();

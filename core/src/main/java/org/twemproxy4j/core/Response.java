@@ -23,7 +23,7 @@ final class Response {
     static Msg makeError(Context ctx, ClientConn c, Msg pmsg, Proto proto) {
         Msg msg = ctx.msgGet(c, false);
         byte[] e = proto.errorReply(pmsg.err);
-        ctx.append(msg, e, 0, e.length);
+        ctx.msgPool.append(msg, e, 0, e.length);
         Msg old = pmsg.peer;
         if (old != null) {
             old.peer = null;

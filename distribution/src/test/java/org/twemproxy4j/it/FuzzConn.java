@@ -67,4 +67,16 @@ final class FuzzConn implements Closeable {
             // closing anyway
         }
     }
+
+    /** The differential fuzz runs' base seed: {@code -Dfuzz.seed}, else a fixed default. */
+    static long seed() {
+        String s = System.getProperty("fuzz.seed", "");
+        return s.isBlank() ? 0x5EED_0F_F022L : Long.decode(s.trim());
+    }
+
+    /** Commands per differential fuzz run: {@code -Dfuzz.commands} (-Pfuzz: a million), else a verify slice. */
+    static long commands() {
+        String s = System.getProperty("fuzz.commands", "");
+        return s.isBlank() ? 3_000 : Long.parseLong(s.trim().replace("_", ""));
+    }
 }

@@ -306,16 +306,6 @@ class MemcacheFuzzDifferentialIT {
         }
     }
 
-    private static long seed() {
-        String s = System.getProperty("fuzz.seed", "");
-        return s.isBlank() ? 0x5EED_0F_F022L : Long.decode(s.trim());
-    }
-
-    private static long commands() {
-        String s = System.getProperty("fuzz.commands", "");
-        return s.isBlank() ? 3_000 : Long.parseLong(s.trim().replace("_", ""));
-    }
-
     private static String show(List<byte[]> batch) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < batch.size(); i++) {
@@ -327,8 +317,8 @@ class MemcacheFuzzDifferentialIT {
     @Test
     @Timeout(7200)
     void everyReplyThroughTheProxyIsMemcachedsOwn() throws Exception {
-        long seed = seed();
-        long total = commands();
+        long seed = FuzzConn.seed();
+        long total = FuzzConn.commands();
         SplittableRandom r = new SplittableRandom(seed);
         long done = 0;
         long batches = 0;

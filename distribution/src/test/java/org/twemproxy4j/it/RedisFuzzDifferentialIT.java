@@ -406,21 +406,11 @@ class RedisFuzzDifferentialIT {
         return sb.toString();
     }
 
-    private static long seed() {
-        String s = System.getProperty("fuzz.seed", "");
-        return s.isBlank() ? 0x5EED_0F_F022L : Long.decode(s.trim());
-    }
-
-    private static long commands() {
-        String s = System.getProperty("fuzz.commands", "");
-        return s.isBlank() ? 3_000 : Long.parseLong(s.trim().replace("_", ""));
-    }
-
     @Test
     @Timeout(7200)
     void everyReplyThroughTheProxyIsRedisServersOwn() throws Exception {
-        long seed = seed();
-        long total = commands();
+        long seed = FuzzConn.seed();
+        long total = FuzzConn.commands();
         SplittableRandom r = new SplittableRandom(seed);
         behind.flushAll();
         direct.flushAll();
