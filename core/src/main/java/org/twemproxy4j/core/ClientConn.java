@@ -21,6 +21,8 @@ public final class ClientConn extends Conn implements ProtoClient {
     boolean protoError;            // closing after a framing error: counted as client_err
     long pending;                  // bytes of requests owed a reply and of replies not yet written
     boolean throttled;             // not read until its pending work drains (backpressure)
+    long id;                       // unique over the process's workers (CLIENT ID)
+    byte[] name;                   // CLIENT SETNAME, or null
 
     ClientConn(Context ctx) {
         super(ctx);
@@ -31,6 +33,7 @@ public final class ClientConn extends Conn implements ProtoClient {
         super.resetConn();
         pending = 0;
         throttled = false;
+        name = null;
     }
 
     /**
@@ -131,6 +134,21 @@ public final class ClientConn extends Conn implements ProtoClient {
      * reply or fragment header: owned by this connection, so building one allocates nothing. Valid until the
      * next call on this connection; event-loop confined.
      */
+    @Override
+    public long clientId() {
+        return id;
+    }
+
+    @Override
+    public byte[] clientName() {
+        return name;
+    }
+
+    @Override
+    public void clientName(byte[] n) {
+        name = n == null || n.length == 0 ? null : n;
+    }
+
     @Override
     public byte[] numScratch() {
         return numScratch;

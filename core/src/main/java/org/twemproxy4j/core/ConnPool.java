@@ -38,6 +38,7 @@ final class ConnPool {
         c.proto = pool.proto;
         ncurrConn++;
         ntotalConn++;
+        c.id = ntotalConn * Math.max(1, ctx.settings.workers) + ctx.worker; // distinct across workers
         return c;
     }
 

@@ -1,6 +1,7 @@
 package org.twemproxy4j.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -345,11 +346,19 @@ class RedisCommandsIT {
             assertEquals("$5\r\nhello\r\n", c.call("ECHO", "hello"));
             assertEquals("+OK\r\n", c.call("SELECT", "0"));
             assertEquals("-ERR DB index is out of range\r\n", c.call("SELECT", "1"));
-            assertEquals("+OK\r\n", c.call("CLIENT", "SETNAME", "me"));
             assertEquals("$-1\r\n", c.call("CLIENT", "GETNAME"));
+            assertEquals("+OK\r\n", c.call("CLIENT", "SETNAME", "me"));
+            assertEquals("$2\r\nme\r\n", c.call("CLIENT", "GETNAME"));
+            assertTrue(c.call("CLIENT", "SETNAME", "a b").startsWith("-ERR Client names cannot contain"));
             String id = c.call("CLIENT", "ID");
             assertTrue(id.matches(":\\d+\r\n"), id);
-            assertTrue(c.call("CLIENT", "INFO").contains("id=" + id.substring(1).trim() + " "));
+            assertTrue(c.call("CLIENT", "INFO").contains("id=" + id.substring(1).trim() + " name=me "));
+            try (Conn other = new Conn(port)) {
+                assertNotEquals(id, other.call("CLIENT", "ID"), "each client has its own id");
+                assertEquals("$-1\r\n", other.call("CLIENT", "GETNAME"), "a name belongs to one client");
+                other.call("HELLO", "2", "SETNAME", "viahello");
+                assertEquals("$8\r\nviahello\r\n", other.call("CLIENT", "GETNAME"));
+            }
             assertTrue(c.call("CLIENT", "LIST").contains("cmd=client|list"));
             assertEquals("-ERR CLIENT KILL is not supported by the proxy\r\n", c.call("CLIENT", "KILL", "x"));
             String hello = c.call("HELLO", "2");

@@ -38,4 +38,13 @@ public interface ProtoClient {
 
     /** The pool's password ({@code redis_auth}) as bytes, or null when the pool has none. */
     byte[] password();
+
+    /** A number that names this client connection among all of the process's clients, for its whole life. */
+    long clientId();
+
+    /** The name the client gave itself (redis CLIENT SETNAME, HELLO SETNAME), or null. */
+    byte[] clientName();
+
+    /** Records the client's name (null or empty clears it). */
+    void clientName(byte[] name);
 }

@@ -12,9 +12,9 @@ import org.twemproxy4j.core.proto.ProtoClient;
  * <ul>
  *   <li>HELLO [2 [AUTH user pass] [SETNAME name]]: redis's RESP2 map reply (server, version, proto 2, id, mode,
  *       role, modules); HELLO 3 is {@code -NOPROTO} until the proxy speaks RESP3.</li>
- *   <li>CLIENT ID: a number for this connection; CLIENT INFO and LIST: one line for this connection (the proxy's
- *       view; other clients are not listed); CLIENT SETNAME: +OK, and GETNAME: nil, because the protocol has no
- *       per-connection storage without a core change; every other subcommand: an error naming it.</li>
+ *   <li>CLIENT ID: this connection's number, unique in the process; CLIENT SETNAME and GETNAME: the name kept on
+ *       the client connection (HELLO SETNAME sets it too); CLIENT INFO and LIST: one line for this connection
+ *       (the proxy's view; other clients are not listed); every other subcommand: an error naming it.</li>
  * </ul>
  */
 final class RedisLocal {
@@ -41,10 +41,22 @@ final class RedisLocal {
         sb.append('$').append(v.length()).append("\r\n").append(v).append("\r\n");
     }
 
-    /** A number the client can use as its id: stable for the connection's life. */
+    /** The client's id: unique among the process's clients, stable for the connection's life. */
     static long id(ProtoClient c) {
-        return System.identityHashCode(c) & 0x7fffffffL;
+        return c.clientId();
     }
+
+    /** Redis's rule for a client name: printable ASCII without spaces. */
+    private static boolean validName(byte[] n) {
+        for (byte b : n) {
+            if (b <= ' ' || b > '~') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final String BAD_NAME = "-ERR Client names cannot contain spaces, newlines or special characters.\r\n";
 
     static void hello(byte[][] a, Msg rsp, ProtoClient c) {
         int i = 1;
@@ -61,6 +73,7 @@ final class RedisLocal {
             i = 2;
         }
         boolean authed = false;
+        byte[] setName = null;
         for (; i < a.length; i++) {
             String opt = upper(a[i]);
             if (opt.equals("AUTH") && i + 2 < a.length) {
@@ -70,7 +83,11 @@ final class RedisLocal {
                 authed = true;
                 i += 2;
             } else if (opt.equals("SETNAME") && i + 1 < a.length) {
-                i++;
+                setName = a[++i];
+                if (!validName(setName)) {
+                    c.append(rsp, ascii(BAD_NAME));
+                    return;
+                }
             } else {
                 c.append(rsp, ascii("-ERR Syntax error in HELLO option '" + new String(a[i],
                         StandardCharsets.ISO_8859_1) + "'\r\n"));
@@ -82,6 +99,9 @@ final class RedisLocal {
                     + " HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select"
                     + " the RESP protocol version at the same time\r\n"));
             return;
+        }
+        if (setName != null) {
+            c.clientName(setName);
         }
         StringBuilder sb = new StringBuilder("*14\r\n");
         bulk(sb, "server");
@@ -111,24 +131,30 @@ final class RedisLocal {
                 if (a.length != 3) {
                     break;
                 }
-                for (byte b : a[2]) {
-                    if (b <= ' ' || b > '~') {
-                        c.append(rsp, ascii("-ERR Client names cannot contain spaces, newlines or special"
-                                + " characters.\r\n"));
-                        return;
-                    }
+                if (!validName(a[2])) {
+                    c.append(rsp, ascii(BAD_NAME));
+                    return;
                 }
+                c.clientName(a[2]);
                 c.append(rsp, RedisProto.RSP_OK);
                 return;
             case "SETINFO":
                 c.append(rsp, RedisProto.RSP_OK); // a client library's name and version: noted, not kept
                 return;
-            case "GETNAME":
-                c.append(rsp, RedisProto.RSP_NIL);
+            case "GETNAME": {
+                byte[] n = c.clientName();
+                if (n == null) {
+                    c.append(rsp, RedisProto.RSP_NIL);
+                } else {
+                    bulk(rsp, n, c);
+                }
                 return;
+            }
             case "INFO":
             case "LIST": {
-                String line = "id=" + id(c) + " name= db=0 cmd=client|" + sub.toLowerCase(Locale.ROOT) + "\n";
+                byte[] n = c.clientName();
+                String line = "id=" + id(c) + " name=" + (n == null ? "" : new String(n, StandardCharsets.ISO_8859_1))
+                        + " db=0 cmd=client|" + sub.toLowerCase(Locale.ROOT) + "\n";
                 bulk(rsp, ascii(line), c);
                 return;
             }
