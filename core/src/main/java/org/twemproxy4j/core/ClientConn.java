@@ -379,11 +379,11 @@ public final class ClientConn extends Conn implements ProtoClient {
         ServerPool p = pool;
         int ng = msg.nkeyGroups();
         int step = msg.keyStep;
-        if (ctx.keyServer.length < ng) {
-            ctx.keyServer = new int[Math.max(ng, ctx.keyServer.length << 1)];
-            ctx.groupScratch = new int[ctx.keyServer.length];
-        }
+        int nserver = p.servers.length;
+        ctx.fragmentScratch(ng, nserver);
         int[] ks = ctx.keyServer;
+        int[] count = ctx.serverCount;
+        java.util.Arrays.fill(count, 0, nserver, 0);
         for (int g = 0; g < ng; g++) {
             int idx = p.keyIndex(msg, g * step);
             if (idx < 0) {
@@ -391,31 +391,46 @@ public final class ClientConn extends Conn implements ProtoClient {
                 return;
             }
             ks[g] = idx;
+            count[idx]++;
         }
         if (msg.keyFrag == null || msg.keyFrag.length < ng) {
             int n = Math.max(ng, 16);
             msg.keyFrag = new int[n];
             msg.keyFragIdx = new int[n];
         }
-        int nserver = p.servers.length;
+        // the keys bucketed by server without a pass per server (a counting sort that keeps the request's order
+        // within a server); the fragments are numbered in server order, as nutcracker numbers them
+        int[] start = ctx.serverStart;
+        int[] fragOf = ctx.serverFrag;
+        int nfrag = 0;
+        int off = 0;
+        for (int sidx = 0; sidx < nserver; sidx++) {
+            int n = count[sidx];
+            start[sidx] = off;
+            off += n;
+            fragOf[sidx] = n == 0 ? -1 : nfrag++;
+            count[sidx] = 0; // from here on: keys placed so far
+        }
+        int[] order = ctx.groupOrder;
+        for (int g = 0; g < ng; g++) {
+            int sidx = ks[g];
+            int i = count[sidx]++;
+            order[start[sidx] + i] = g;
+            msg.keyFrag[g] = fragOf[sidx];
+            msg.keyFragIdx[g] = i;
+        }
         fragsFor(msg, nserver);
         int[] groups = ctx.groupScratch;
-        int nfrag = 0;
         for (int sidx = 0; sidx < nserver; sidx++) {
-            int n = 0;
-            for (int g = 0; g < ng; g++) {
-                if (ks[g] == sidx) {
-                    msg.keyFrag[g] = nfrag;
-                    msg.keyFragIdx[g] = n;
-                    groups[n++] = g;
-                }
-            }
-            if (n == 0) {
+            int f = fragOf[sidx];
+            if (f < 0) {
                 continue;
             }
+            int n = count[sidx];
+            System.arraycopy(order, start[sidx], groups, 0, n);
             Msg sub = fragmentGet(msg, sidx);
             proto.fragment(msg, groups, n, sub, this);
-            msg.frags[nfrag++] = sub;
+            msg.frags[f] = sub;
         }
         forwardFragments(msg, nfrag);
     }

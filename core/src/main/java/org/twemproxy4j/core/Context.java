@@ -42,6 +42,10 @@ final class Context {
     final Msg[] sendq = new Msg[NC_IOV_MAX];              // messages of one gathering write
     int[] keyServer = new int[64];               // per key group: its server (fragmenting)
     int[] groupScratch = new int[64];            // key groups of one fragment
+    int[] groupOrder = new int[64];              // key groups bucketed by server
+    int[] serverCount = new int[16];             // per server: its key groups
+    int[] serverStart = new int[16];             // per server: where its key groups start in groupOrder
+    int[] serverFrag = new int[16];              // per server: its fragment number, or -1
 
     Context(EventBase evb, MbufPool mbufPool, CoreSettings settings, StatsSink stats) {
         this.evb = evb;
@@ -69,6 +73,22 @@ final class Context {
     long footprint(Msg m) {
         long b = (long) m.mhdr.count() * mbufPool.chunkSize();
         return b > m.mlen ? b : m.mlen;
+    }
+
+    /** Sizes the fragmenting scratch arrays for {@code ng} key groups over {@code nserver} servers. */
+    void fragmentScratch(int ng, int nserver) {
+        if (keyServer.length < ng) {
+            int n = Math.max(ng, keyServer.length << 1);
+            keyServer = new int[n];
+            groupScratch = new int[n];
+            groupOrder = new int[n];
+        }
+        if (serverCount.length < nserver) {
+            int n = Math.max(nserver, serverCount.length << 1);
+            serverCount = new int[n];
+            serverStart = new int[n];
+            serverFrag = new int[n];
+        }
     }
 
     /** Mirrors core_close(). */
