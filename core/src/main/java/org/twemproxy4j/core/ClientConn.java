@@ -135,6 +135,11 @@ public final class ClientConn extends Conn implements ProtoClient {
      * next call on this connection; event-loop confined.
      */
     @Override
+    public long poolClients() {
+        return pool.health.clients.get();
+    }
+
+    @Override
     public long clientId() {
         return id;
     }

@@ -175,6 +175,36 @@ class RedisCommandsIT {
     }
 
     @Test
+    void commandIsTheProxysOwnTable() throws Exception {
+        try (Conn c = new Conn(port)) {
+            String list = c.call("COMMAND", "LIST");
+            Set<String> names = new TreeSet<>();
+            for (String line : list.split("\r\n")) {
+                if (!line.startsWith("*") && !line.startsWith("$")) {
+                    names.add(line);
+                }
+            }
+            assertTrue(names.contains("get") && names.contains("xadd") && names.contains("scan"), list);
+            for (String refused : new String[] {"config", "debug", "shutdown", "monitor", "cluster", "swapdb"}) {
+                assertFalse(names.contains(refused), refused + " is not served, so not listed");
+            }
+            long direct = Long.parseLong(backends.get(0).command("COMMAND", "COUNT").substring(1).trim());
+            assertEquals(":" + names.size() + "\r\n", c.call("COMMAND", "COUNT"), "COUNT agrees with LIST");
+            assertTrue(names.size() < direct && names.size() > direct - 60, names.size() + " of " + direct);
+            String info = c.call("COMMAND", "INFO", "get", "config", "nosuch");
+            assertTrue(info.startsWith("*3\r\n*10\r\n$3\r\nget\r\n"), info);
+            assertTrue(info.endsWith("*-1\r\n*-1\r\n"), "nil for a refused and an unknown command: " + info);
+            String all = c.call("COMMAND");
+            assertEquals("*" + names.size(), all.substring(0, all.indexOf("\r\n")), "one entry per served command");
+            String docs = c.call("COMMAND", "DOCS", "get", "config");
+            assertTrue(docs.startsWith("*2\r\n$3\r\nget\r\n"), docs);
+            assertEquals(backends.get(0).command("COMMAND", "GETKEYS", "SET", "k", "v"),
+                    c.call("COMMAND", "GETKEYS", "SET", "k", "v"));
+            assertEquals("+PONG\r\n", c.call("PING"));
+        }
+    }
+
+    @Test
     void colocatedMultiKeyCommandsAreForwardedAndCrossServerOnesRefused() throws Exception {
         try (Conn c = new Conn(port)) {
             String[] x = crossPair(c);
@@ -315,6 +345,29 @@ class RedisCommandsIT {
                 }
                 assertEquals(keys, got);
             }
+            // INFO: the pool's view: the keyspace summed over the 4 servers, the proxy's own Server section
+            for (int i = 0; i < 10; i++) {
+                c.call("EXPIRE", "k" + i + "-" + "x".repeat(i), "1000");
+            }
+            String ks = c.call("INFO", "keyspace");
+            assertTrue(ks.contains("# Keyspace\r\ndb0:keys=200,expires=10,avg_ttl="), ks);
+            assertFalse(ks.contains("# Server"), ks);
+            long perServer = 0;
+            for (RedisServer b : backends) {
+                String one = b.command("INFO", "keyspace");
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("db0:keys=(\\d+)").matcher(one);
+                assertTrue(m.find(), one);
+                perServer += Long.parseLong(m.group(1));
+            }
+            assertEquals(200, perServer, "the keys really are spread over the servers");
+            String info = c.call("INFO");
+            assertTrue(info.contains("# Server\r\nredis_version:"), info);
+            assertTrue(info.contains("proxy:twemproxy4j\r\n") && info.contains("pool_servers:4\r\n"), info);
+            assertFalse(info.contains("tcp_port:"), "no backend's Server section: " + info);
+            java.util.regex.Matcher cc = java.util.regex.Pattern.compile("connected_clients:(\\d+)").matcher(info);
+            assertTrue(cc.find(), info);
+            assertEquals("1", cc.group(1), "the proxy's own clients of this pool (the other client is on another)");
+            assertTrue(info.contains("# Stats\r\n") && info.contains("# Memory\r\n"), info);
             String rk = c.call("RANDOMKEY");
             assertTrue(keys.contains(rk.split("\r\n")[1]), rk);
             assertTrue(c.call("TIME").startsWith("*2\r\n"));

@@ -47,4 +47,7 @@ public interface ProtoClient {
 
     /** Records the client's name (null or empty clears it). */
     void clientName(byte[] name);
+
+    /** The client connections of this client's pool, over every worker of the process (INFO's own view). */
+    long poolClients();
 }

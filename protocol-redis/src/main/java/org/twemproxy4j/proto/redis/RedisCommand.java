@@ -93,7 +93,7 @@ public enum RedisCommand {
     SCRIPT(-2, Kind.POOL),
     TIME(1, Kind.POOL),
     // no key: forwarded where the key "placeholder" goes, as nutcracker
-    COMMAND(-1, Kind.NOKEY),
+    COMMAND(-1, Kind.POOL),
     LOLWUT(-1, Kind.NOKEY),
     // session: needs a dedicated server connection (blocking, pub/sub, transactions); refused until sessions exist
     BLMOVE(6, Kind.SESSION),
@@ -274,7 +274,7 @@ public enum RedisCommand {
     public enum Kind {
         /** proxy-local: answered by the proxy (PING, ECHO, QUIT, SELECT, AUTH, HELLO, CLIENT) */
         LOCAL,
-        /** whole pool, one server: forwarded where the key "placeholder" goes, as nutcracker (COMMAND, LOLWUT) */
+        /** whole pool, one server: forwarded where the key "placeholder" goes, as nutcracker (LOLWUT) */
         NOKEY,
         /** single key: argument {@code first} (1, or 2 after a subcommand) is the key; others are not looked at */
         KEY1,

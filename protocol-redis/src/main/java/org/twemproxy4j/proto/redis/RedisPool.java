@@ -16,7 +16,10 @@ import org.twemproxy4j.mbuf.Mbuf;
  *       server fails, else the first server's reply. SCRIPT EXISTS: every server, 1 per sha only where every
  *       server has it.</li>
  *   <li>RANDOMKEY: every server; the first non-nil reply from a random starting server.</li>
- *   <li>TIME, LASTSAVE, INFO: the pool's first server.</li>
+ *   <li>TIME, LASTSAVE: the pool's first server.</li>
+ *   <li>COMMAND: the first server's table without what the proxy does not serve ({@link RedisCommandReply}).</li>
+ *   <li>INFO: every server, merged into the pool's view ({@link RedisInfo}): the proxy's own Server section and
+ *       client count, every other number summed over the servers, the keyspace summed per db.</li>
  *   <li>SCAN: one server at a time. The proxy's cursor is {@code serverCursor * nserver + serverIndex}: cursor
  *       {@code c} goes to server {@code c % nserver} with cursor {@code c / nserver}, and MATCH, COUNT and TYPE
  *       pass through. The reply's cursor is rewritten the same way; when a server's iteration ends (cursor 0)
@@ -40,7 +43,7 @@ final class RedisPool {
         switch (c) {
             case TIME:
             case LASTSAVE:
-            case INFO:
+            case COMMAND:
                 return 0;
             case SCAN: {
                 long v = cursor(r);
@@ -95,6 +98,10 @@ final class RedisPool {
 
     static void fragmentTo(Msg r, int server, int nserver, Msg sub, ProtoClient c) {
         RedisCommand cmd = RedisCommand.of(r.type);
+        if (cmd == RedisCommand.COMMAND) {
+            RedisCommandReply.fragmentTo(r, sub, c);
+            return;
+        }
         long v = cmd == RedisCommand.SCAN ? cursor(r) : -1;
         if (v < 0) {
             Mbuf f = r.mhdr.first();
@@ -195,6 +202,10 @@ final class RedisPool {
             }
             case SCAN:
                 return scan(r, rsp, c);
+            case INFO:
+                return RedisInfo.merge(r, rsp, c);
+            case COMMAND:
+                return RedisCommandReply.merge(r, rsp, c);
             case SCRIPT:
                 if (r.frags[0].peer.type == RedisParser.RSP_MULTIBULK) {
                     return scriptExists(r, rsp, c);
