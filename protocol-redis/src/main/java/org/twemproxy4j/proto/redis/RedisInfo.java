@@ -12,8 +12,8 @@ import org.twemproxy4j.mbuf.Mbuf;
  * replies merge into one view of the pool (cold path: this allocates).
  *
  * <ul>
- *   <li>{@code # Server}: the proxy's own lines (the redis version it speaks, its name and version, pid, uptime,
- *       the number of servers), not a backend's.</li>
+ *   <li>{@code # Server}: the proxy's own lines (its name and version, pid, uptime, the number of servers), not
+ *       a backend's, but for {@code redis_version}, the first server's (what the pool's commands are).</li>
  *   <li>{@code # Clients}: {@code connected_clients} is the proxy's own count for the pool (every worker); the
  *       other numbers are summed over the servers.</li>
  *   <li>{@code # Keyspace}: per db, {@code keys} and {@code expires} summed, {@code avg_ttl} averaged over the
@@ -88,7 +88,7 @@ final class RedisInfo {
             }
             out.append("# ").append(name).append("\r\n");
             if (name.equals("Server")) {
-                server(out, nf);
+                server(out, nf, fields.get("redis_version"));
                 continue;
             }
             if (name.equals("Clients") && fields.containsKey("connected_clients")) {
@@ -107,9 +107,11 @@ final class RedisInfo {
         return true;
     }
 
-    private static void server(StringBuilder out, int nservers) {
+    private static void server(StringBuilder out, int nservers, String serverVersion) {
         long now = System.currentTimeMillis();
-        out.append("redis_version:").append(RedisLocal.VERSION).append("\r\n");
+        // the commands a client may use are the servers': their version, when they give one
+        out.append("redis_version:").append(serverVersion != null ? serverVersion : RedisLocal.VERSION)
+                .append("\r\n");
         out.append("redis_mode:standalone\r\n");
         out.append("proxy:twemproxy4j\r\n");
         out.append("proxy_version:0.5.0\r\n");
