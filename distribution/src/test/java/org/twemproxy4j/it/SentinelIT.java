@@ -413,8 +413,41 @@ class SentinelIT {
         });
     }
 
+    /** The proxy's subscribers on sentinel {@code i} (the test's own watcher listens on sentinel 2). */
+    private long subscribers(int i) {
+        return sentinels.get(i).command("CLIENT", "LIST").lines().filter(l -> l.contains(" sub=1 ")).count();
+    }
+
     @Test
     @Order(4)
+    void reloadWithOtherSentinelsReplacesTheWatcher() throws Exception {
+        assertEquals(1, subscribers(1), "one watcher (worker 0 only)");
+        String before = proxy.stats();
+        String next = yaml(proxyPort, true);
+        int at = next.indexOf("  sentinels:\n");
+        int end = next.indexOf("  servers:\n");
+        String[] lines = next.substring(at, end).split("\n");
+        // sentinels in another order: a change of the pool
+        next = next.substring(0, at) + lines[0] + "\n" + lines[3] + "\n" + lines[1] + "\n" + lines[2] + "\n"
+                + next.substring(end);
+        java.nio.file.Files.writeString(proxy.confFile(), next);
+        proxy.signal("USR1");
+        Await.until("reload logged", Duration.ofSeconds(10), () -> proxy.log().contains("changed [sent]"));
+        Await.until("the old watcher's subscriptions closed, the new one's open", Duration.ofSeconds(10),
+                () -> quiet(() -> subscribers(1) == 1 && subscribers(0) == 1));
+        String after = proxy.stats();
+        for (String name : List.of(A, B)) {
+            String addr = master(name).address();
+            assertTrue(before.contains("\"address\":\"" + addr + "\", \"address_changes\":1"), before);
+            assertTrue(after.contains("\"address\":\"" + addr + "\", \"address_changes\":1"), after);
+        }
+        for (int i = 0; i < NKEYS; i++) {
+            assertEquals("+OK\r\n", proxyCommand("SET", "reload:" + i, "z" + i));
+        }
+    }
+
+    @Test
+    @Order(5)
     void restartedSentinelIsFollowed() throws Exception {
         SentinelProcess s0 = sentinels.get(0);
         s0.kill();
@@ -452,7 +485,7 @@ class SentinelIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void allSentinelsDownKeepsServing() throws Exception {
         for (SentinelProcess s : sentinels) {
             s.kill();
