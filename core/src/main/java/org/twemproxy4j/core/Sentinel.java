@@ -32,7 +32,7 @@ final class Sentinel {
     private final Context ctx;
     private final ServerPool pool;
     final String[] masters;                      // server names, in the pool's server order
-    private final SentinelConn[] conns;
+    final SentinelConn[] conns;
     private final InetSocketAddress[][] answers; // [sentinel][master]: its latest word, null when none
     private boolean allDownLogged;
     private boolean stopped;
