@@ -121,4 +121,23 @@ class SentinelTest {
         assertEquals(SentinelConn.Resp.INCOMPLETE, SentinelConn.Resp.parse(b, at, b.length));
         assertEquals(before, at[0], "an incomplete reply consumes nothing");
     }
+
+    private boolean readonly(String reply) {
+        org.twemproxy4j.core.msg.Msg m = ctx.msgPool.get(null, false, 0);
+        byte[] b = reply.getBytes(StandardCharsets.UTF_8);
+        ctx.msgPool.append(m, b, 0, b.length);
+        try {
+            return Sentinel.readonly(m);
+        } finally {
+            ctx.msgPool.put(m);
+        }
+    }
+
+    @Test
+    void aReadonlyReplyIsRecognised() {
+        assertEquals(true, readonly("-READONLY You can't write against a read only replica.\r\n"));
+        assertEquals(false, readonly("-ERR READONLY\r\n"));
+        assertEquals(false, readonly("+OK\r\n"));
+        assertEquals(false, readonly("$9\r\n-READONLY\r\n"));
+    }
 }
