@@ -42,14 +42,21 @@ import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
  * twemproxy4j with two workers (so the addresses cross from worker 0's watcher to the other loop). The steps run
  * in order on one set of processes:
  * <ol>
+ *   <li>{@code -t} accepts the pool and names what is wrong in broken variants;</li>
  *   <li>placement by name equals nutcracker's on the same pool without {@code sentinels:};</li>
  *   <li>{@code SENTINEL FAILOVER} of shard-a under pipelined load: replies always belong to their request, the
  *   failed requests all fall in the failover window, then every request succeeds and the data is on the new
  *   master; the time from the sentinels' {@code +switch-master} to the end of the errors is measured;</li>
  *   <li>the same for shard-b's master killed with SIGKILL;</li>
+ *   <li>a reload that changes the sentinels: one new watcher (worker 0 only), the addresses and their change
+ *   counts carry on, keys stay placed by name;</li>
  *   <li>a sentinel restarted: with the two others paused, a failover announced by it alone is followed;</li>
- *   <li>all sentinels killed: the proxy keeps serving on the last known addresses.</li>
+ *   <li>all sentinels killed: the proxy keeps serving on the last known addresses;</li>
+ *   <li>then a master demoted behind the proxy's back answers {@code -READONLY}: the client gets the proxy's
+ *   error and the server's failure is counted.</li>
  * </ol>
+ * After each failover and the reload, keys written through the proxy are on the current master of the shard
+ * their name places them on.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -393,6 +400,31 @@ class SentinelIT {
         return recoverMs;
     }
 
+    /** Where nutcracker places {@code key} in this pool (by server name): A or B. */
+    private static String shardOf(String key) {
+        org.twemproxy4j.hashkit.Placement p = new org.twemproxy4j.hashkit.Placement(
+                org.twemproxy4j.hashkit.HashType.FNV1A_64, null, org.twemproxy4j.hashkit.DistType.KETAMA,
+                new String[] {A, B}, new int[] {1, 1});
+        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        return p.serverIndex(k, 0, k.length) == 0 ? A : B;
+    }
+
+    /**
+     * Writes {@code prefix}0..NKEYS through the proxy and checks that each is on the current master of the shard
+     * its name places it on (a failover or a reload never remaps a key).
+     */
+    private void placedByName(String prefix) throws IOException {
+        for (int i = 0; i < NKEYS; i++) {
+            assertEquals("+OK\r\n", proxyCommand("SET", prefix + i, "s"));
+        }
+        Map<String, RedisServer> m = Map.of(A, master(A), B, master(B));
+        for (int i = 0; i < NKEYS; i++) {
+            String key = prefix + i;
+            RedisServer want = m.get(shardOf(key));
+            assertEquals("$1\r\ns\r\n", want.command("GET", key), key + " on " + want.address());
+        }
+    }
+
     @Test
     @Order(2)
     void forcedFailoverUnderLoad() throws Exception {
@@ -402,6 +434,7 @@ class SentinelIT {
         });
         assertTrue(proxy.stats().contains("\"address_changes\":1"), proxy.stats());
         assertTrue(proxy.log().contains("master '" + A + "' moved"), proxy.log());
+        placedByName("fo:");
     }
 
     @Test
@@ -411,6 +444,7 @@ class SentinelIT {
         underLoad(B, () -> {
             old.process().destroyForcibly();
         });
+        placedByName("kill:");
     }
 
     /** The proxy's subscribers on sentinel {@code i} (the test's own watcher listens on sentinel 2). */
@@ -441,9 +475,7 @@ class SentinelIT {
             assertTrue(before.contains("\"address\":\"" + addr + "\", \"address_changes\":1"), before);
             assertTrue(after.contains("\"address\":\"" + addr + "\", \"address_changes\":1"), after);
         }
-        for (int i = 0; i < NKEYS; i++) {
-            assertEquals("+OK\r\n", proxyCommand("SET", "reload:" + i, "z" + i));
-        }
+        placedByName("reload:");
     }
 
     @Test
@@ -496,5 +528,42 @@ class SentinelIT {
             assertEquals("+OK\r\n", proxyCommand("SET", "down:" + i, "y" + i));
             assertEquals("$" + ("y" + i).length() + "\r\ny" + i + "\r\n", proxyCommand("GET", "down:" + i));
         }
+    }
+
+    private long serverErr(String server) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + server
+                + "\": \\{\"server_eof\":\\d+, \"server_err\":(\\d+)").matcher(proxy.stats());
+        assertTrue(m.find(), proxy.stats());
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    @Order(7)
+    void aDemotedMasterAnsweringReadonlyIsAFailure() throws Exception {
+        // no sentinel left to tell the proxy: shard-a's master is demoted behind its back
+        RedisServer a = byPort.get(Integer.parseInt(stripPort(proxy.stats(), A)));
+        RedisServer b = byPort.get(Integer.parseInt(stripPort(proxy.stats(), B)));
+        String key = null;
+        for (int i = 0; key == null; i++) {
+            if (shardOf("ro:" + i).equals(A)) {
+                key = "ro:" + i;
+            }
+        }
+        assertEquals("+OK\r\n", proxyCommand("SET", key, "before"));
+        assertEquals("$6\r\nbefore\r\n", a.command("GET", key), key + " on " + A);
+        long before = serverErr(A);
+        assertEquals("+OK\r\n", a.command("REPLICAOF", "127.0.0.1", Integer.toString(b.port())));
+        String k = key;
+        String r = Await.value("a write to " + A + " refused", Duration.ofSeconds(10),
+                () -> proxyCommand("SET", k, "ro"), x -> !x.equals("+OK\r\n"));
+        assertTrue(r.startsWith("-ERR ") && !r.contains("READONLY"), "the client gets the proxy's error: " + r);
+        assertTrue(serverErr(A) > before, "counted as a failure of " + A);
+    }
+
+    /** The port of server {@code name} in the stats' "address" of it. */
+    private static String stripPort(String stats, String name) {
+        int at = stats.indexOf("\"address\":\"", stats.indexOf("\"" + name + "\": {"));
+        String addr = stats.substring(at + 11, stats.indexOf('"', at + 11));
+        return addr.substring(addr.lastIndexOf(':') + 1);
     }
 }
