@@ -153,6 +153,9 @@ final class Context {
 
     /** Closes every listener and connection (shutdown). */
     void closeAll() {
+        for (int i = 0; i < pools.length; i++) {
+            Sentinel.stop(pools[i]);
+        }
         conns.closeAll();
         for (int i = 0; i < proxies.length; i++) {
             if (proxies[i] != null) {

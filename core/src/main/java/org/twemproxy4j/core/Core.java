@@ -66,6 +66,7 @@ public class Core implements AutoCloseable {
         this.statsBridge = new StatsBridge(pools, stats, slot, this::currConnections, this::totalConnections,
                 evb::wakeup);
         this.ctx = new Context(evb, mbufPool, instance.settings, statsBridge);
+        stats.addresses(healths::address); // sentinel pools' current addresses (no effect on other pools)
         ctx.worker = worker;
         ctx.reusePort = instance.settings.workers() > 1;
         ctx.pools = pools;
@@ -144,6 +145,7 @@ public class Core implements AutoCloseable {
             throw e;
         }
         for (int i = 0; i < ctx.pools.length; i++) {
+            Sentinel.start(ctx, ctx.pools[i]);
             preconnect(ctx, ctx.pools[i]);
         }
     }

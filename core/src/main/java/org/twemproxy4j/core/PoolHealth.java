@@ -1,10 +1,12 @@
 package org.twemproxy4j.core;
 
+import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.twemproxy4j.core.conf.ConfPool;
 
 /**
@@ -32,11 +34,47 @@ final class PoolHealth {
     private final AtomicInteger version = new AtomicInteger(); // bumped at every ejection
     final AtomicInteger clients;                 // client connections of the pool over all workers
     private volatile Runnable onChange = () -> { };
+    // sentinel pools only (null otherwise): each server's current master address, published by the worker that
+    // runs the pool's Sentinel watcher, and how many times it changed; a move bumps the version as an ejection does
+    final AtomicReferenceArray<InetSocketAddress> addrs;
+    final AtomicLongArray addrChanges;
 
     PoolHealth(int nservers, AtomicInteger clients) {
+        this(nservers, clients, false);
+    }
+
+    PoolHealth(int nservers, AtomicInteger clients, boolean sentinels) {
         this.failures = new AtomicIntegerArray(nservers);
         this.nextRetry = new AtomicLongArray(nservers);
         this.clients = clients;
+        this.addrs = sentinels ? new AtomicReferenceArray<>(nservers) : null;
+        this.addrChanges = sentinels ? new AtomicLongArray(nservers) : null;
+    }
+
+    /**
+     * Sentinel: {@code server}'s master is now at {@code a}. Publishes the address, counts the change, resets the
+     * server's ejection state, bumps the version and wakes every worker, which moves its connections
+     * ({@link ServerPool#resync}). Returns false when {@code a} is already the address.
+     */
+    boolean move(int server, InetSocketAddress a, boolean count) {
+        InetSocketAddress old = addrs.get(server);
+        if (a.equals(old)) {
+            return false;
+        }
+        addrs.set(server, a);
+        if (count) {
+            addrChanges.incrementAndGet(server);
+        }
+        failures.set(server, 0);
+        nextRetry.set(server, 0);
+        version.incrementAndGet();
+        onChange.run();
+        return true;
+    }
+
+    /** Sentinel: {@code server}'s current master address, or null (not yet known; not a sentinel pool). */
+    InetSocketAddress address(int server) {
+        return addrs == null ? null : addrs.get(server);
     }
 
     /** A health of its own (one worker, tests). */
@@ -118,11 +156,32 @@ final class PoolHealth {
                 return h;
             }
             AtomicInteger n = clients.computeIfAbsent(cp.name(), k -> new AtomicInteger());
-            h = new PoolHealth(cp.servers().size(), n);
+            h = new PoolHealth(cp.servers().size(), n, !cp.sentinels().isEmpty());
             h.onChange(() -> onChange.run());
             byName.put(cp.name(), h);
             definition.put(cp.name(), cp);
             return h;
+        }
+
+        /**
+         * Sentinel pools (stats, any thread): server {@code server} of pool {@code pool}'s current address as
+         * {@code host:port} and its number of changes, or null for a pool without sentinels.
+         */
+        synchronized org.twemproxy4j.stats.StatsAddresses.Entry address(String pool, String server) {
+            PoolHealth h = byName.get(pool);
+            ConfPool cp = definition.get(pool);
+            if (h == null || h.addrs == null) {
+                return null;
+            }
+            for (int i = 0; i < cp.servers().size(); i++) {
+                if (cp.servers().get(i).name().equals(server)) {
+                    InetSocketAddress a = h.addrs.get(i);
+                    String hp = a != null ? a.getHostString() + ":" + a.getPort()
+                            : cp.servers().get(i).host() + ":" + cp.servers().get(i).port();
+                    return new org.twemproxy4j.stats.StatsAddresses.Entry(hp, h.addrChanges.get(i));
+                }
+            }
+            return null;
         }
 
         /** What every pool's ejection runs (waking every worker). */

@@ -148,6 +148,9 @@ final class Reload {
         }
         for (int i = 0; i < old.length; i++) {
             ServerPool o = old[i];
+            if (find(next, o.name) != o) {
+                Sentinel.stop(o); // a changed or removed pool's watcher goes with its definition
+            }
             if (find(next, o.name) == null) {
                 remove(ctx, o);
             }
@@ -160,6 +163,7 @@ final class Reload {
         }
         for (int i = 0; i < n; i++) {
             if (find(old, next[i].name) != next[i]) {
+                Sentinel.start(ctx, next[i]);
                 Core.preconnect(ctx, next[i]);
             }
         }
@@ -169,6 +173,7 @@ final class Reload {
     /** A changed pool: {@code np} takes over from {@code o}. */
     private static void replace(Context ctx, ServerPool o, ServerPool np, ProxyConn proxy) {
         np.carryOn(o);
+        Sentinel.carryOver(o, np);
         boolean sameConns = o.conf.redis() == np.conf.redis()
                 && Objects.equals(o.conf.redisAuth(), np.conf.redisAuth())
                 && o.conf.redisDb() == np.conf.redisDb();

@@ -65,6 +65,24 @@ public final class Server {
         return a;
     }
 
+    /**
+     * Sentinel: this server's master moved to {@code a}. New connections go there; every open connection (to the
+     * old address) is closed now, its requests in flight answered with an error (ECONNRESET), and this is not
+     * counted as a failure of the server.
+     */
+    void moveTo(SocketAddress a) {
+        addr = a;
+        while (nconn > 0) {
+            ServerConn c = conns[nconn - 1];
+            removeConn(c);
+            c.retiring = true; // closed by us, not failed: no failure count
+            if (c.err == 0) {
+                c.err = org.twemproxy4j.core.util.NcErrno.ECONNRESET;
+            }
+            c.ctx.close(c);
+        }
+    }
+
     boolean unix() {
         return conf.unix();
     }

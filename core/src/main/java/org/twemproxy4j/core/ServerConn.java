@@ -318,7 +318,7 @@ public final class ServerConn extends Conn {
             done = true;
             return true;
         }
-        if (proto.failure(msg)) {
+        if (proto.failure(msg) || server.owner.health.addrs != null && Sentinel.readonly(msg)) {
             Response.put(ctx, msg);
             err = NcErrno.EINVAL;
             done = true;

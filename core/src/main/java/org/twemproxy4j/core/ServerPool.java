@@ -46,6 +46,7 @@ public final class ServerPool {
     final byte[] selectReq;        // SELECT request for new server connections, or null
     final boolean tcpkeepalive;
     ProxyConn proxy;               // listener
+    Sentinel sentinel;             // its sentinel watcher (sentinels: set; worker 0 only), or null
     int ncConn;                    // client connections
     private byte[] keyScratch = new byte[KEY_SCRATCH]; // a key copied out of its mbufs for hashing
 
@@ -216,8 +217,21 @@ public final class ServerPool {
             return;
         }
         healthSeen = v;
+        if (health.addrs != null) {
+            moveServers(); // sentinel: masters that moved
+        }
         if (autoEjectHosts) {
             rebuild(now);
+        }
+    }
+
+    /** Sentinel pools: each server whose published master address differs from the one it uses moves there. */
+    private void moveServers() {
+        for (int i = 0; i < servers.length; i++) {
+            java.net.InetSocketAddress a = health.address(i);
+            if (a != null && !a.equals(servers[i].address())) {
+                servers[i].moveTo(a);
+            }
         }
     }
 

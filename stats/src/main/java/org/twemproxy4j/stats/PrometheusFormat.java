@@ -81,6 +81,8 @@ public final class PrometheusFormat {
             }
         }
 
+        addresses(b, l, stats.addresses());
+
         String sl = PREFIX + "request_latency_seconds";
         family(b, sl, "summary", "Latency of requests answered by a server, from arrival to reply, since start");
         for (int p = 0; p < l.npool(); p++) {
@@ -106,6 +108,40 @@ public final class PrometheusFormat {
             sample(b, plm, l.pool(p), null, null, seconds(view.poolLatency(p).maxMicros()));
         }
         return b.toString();
+    }
+
+    /**
+     * Servers of sentinel pools only (none: nothing written): {@code twemproxy4j_server_address_changes_total} and
+     * {@code twemproxy4j_server_address_info{pool,server,address} 1}.
+     */
+    private static void addresses(StringBuilder b, StatsLayout l, StatsAddresses addresses) {
+        StringBuilder changes = new StringBuilder();
+        StringBuilder info = new StringBuilder();
+        String cn = PREFIX + "server_address_changes_total";
+        String in = PREFIX + "server_address_info";
+        for (int p = 0; p < l.npool(); p++) {
+            for (int s = 0; s < l.nserver(p); s++) {
+                StatsAddresses.Entry a = addresses.lookup(l.pool(p), l.server(p, s));
+                if (a == null) {
+                    continue;
+                }
+                sample(changes, cn, l.pool(p), l.server(p, s), null, Long.toString(a.changes()));
+                info.append(in).append('{');
+                label(info, "pool", l.pool(p));
+                info.append(',');
+                label(info, "server", l.server(p, s));
+                info.append(',');
+                label(info, "address", a.address());
+                info.append("} 1\n");
+            }
+        }
+        if (changes.length() == 0) {
+            return;
+        }
+        family(b, cn, "counter", "Times sentinel moved the server to another address");
+        b.append(changes);
+        family(b, in, "gauge", "The address the server is reached at now (sentinel pools)");
+        b.append(info);
     }
 
     private static void summary(StringBuilder b, String name, String pool, String server, LatencySummary ls) {

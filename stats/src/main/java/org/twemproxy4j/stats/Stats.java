@@ -117,6 +117,18 @@ public final class Stats {
         }
     }
 
+    private volatile StatsAddresses addresses = StatsAddresses.NONE;
+
+    /** Sets where the servers of sentinel pools are reached now (twemproxy4j). Thread-safe. */
+    public void addresses(StatsAddresses a) {
+        addresses = a != null ? a : StatsAddresses.NONE;
+    }
+
+    /** Where the servers of sentinel pools are reached now; {@link StatsAddresses#NONE} by default. */
+    public StatsAddresses addresses() {
+        return addresses;
+    }
+
     /** The plain top-level figures set with {@link #extra}, in insertion order. */
     public java.util.Map<String, Long> extras() {
         synchronized (extra) {

@@ -35,6 +35,11 @@ public final class StatsJson {
     /** Extra key: maximum latency, µs. */
     public static final String LATENCY_MAX = "latency_max_us";
 
+    /** Extra key of a sentinel pool's server: the address it is reached at now. */
+    public static final String ADDRESS = "address";
+    /** Extra key of a sentinel pool's server: how many times its address changed. */
+    public static final String ADDRESS_CHANGES = "address_changes";
+
     private StatsJson() {
     }
 
@@ -46,7 +51,7 @@ public final class StatsJson {
     /** The document for {@code view}, with uptime and timestamp at {@code nowMillis}. */
     public static String render(Stats stats, StatsView view, long nowMillis, boolean latency) {
         return render(view.layout(), view, stats.source(), stats.uptime(nowMillis), nowMillis / 1000, latency,
-                stats.extras());
+                stats.extras(), stats.addresses());
     }
 
     /** The document for {@code view}: {@code uptime} and {@code timestamp} in seconds. */
@@ -62,6 +67,15 @@ public final class StatsJson {
      */
     public static String render(StatsLayout layout, StatsView view, String source, long uptime, long timestamp,
             boolean latency, java.util.Map<String, Long> extras) {
+        return render(layout, view, source, uptime, timestamp, latency, extras, StatsAddresses.NONE);
+    }
+
+    /**
+     * The document, with each server of a sentinel pool ({@code addresses} has an entry for it) also showing
+     * {@code "address":"host:port"} and {@code "address_changes":N} after its other fields.
+     */
+    public static String render(StatsLayout layout, StatsView view, String source, long uptime, long timestamp,
+            boolean latency, java.util.Map<String, Long> extras, StatsAddresses addresses) {
         StringBuilder b = new StringBuilder(512 + layout.npool() * 1024);
         b.append('{');
         addString(b, "service", Stats.SERVICE);
@@ -89,6 +103,11 @@ public final class StatsJson {
                 }
                 if (latency) {
                     addLatency(b, view.serverLatency(p, s));
+                }
+                StatsAddresses.Entry a = addresses.lookup(layout.pool(p), layout.server(p, s));
+                if (a != null) {
+                    addString(b, ADDRESS, a.address());
+                    addNum(b, ADDRESS_CHANGES, a.changes());
                 }
                 endNesting(b);
             }

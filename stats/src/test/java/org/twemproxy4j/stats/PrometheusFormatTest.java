@@ -118,4 +118,23 @@ class PrometheusFormatTest {
         assertThrows(IllegalArgumentException.class,
                 () -> PromText.parse("# TYPE x_total counter\nx_total -1\n"), "negative counter");
     }
+
+    @Test
+    void sentinelAddressesOnlyForServersThatHaveOne() {
+        Stats stats = new Stats(LAYOUT, "h");
+        String plain = PrometheusFormat.render(stats, view(), stats.startMillis() + 3_500);
+        assertTrue(!plain.contains("address"), "no sentinel pool: no address family");
+        stats.addresses((pool, server) -> pool.equals("alpha") && server.equals("bbbb")
+                ? new StatsAddresses.Entry("127.0.0.1:6380", 2) : null);
+        String text = PrometheusFormat.render(stats, view(), stats.startMillis() + 3_500);
+        Map<String, PromText.Family> fs = PromText.parse(text);
+        assertEquals("counter", fs.get("twemproxy4j_server_address_changes_total").type);
+        assertEquals(2, fs.get("twemproxy4j_server_address_changes_total").value(
+                "twemproxy4j_server_address_changes_total", Map.of("pool", "alpha", "server", "bbbb")));
+        assertEquals(1, fs.get("twemproxy4j_server_address_info").value("twemproxy4j_server_address_info",
+                Map.of("pool", "alpha", "server", "bbbb", "address", "127.0.0.1:6380")));
+        assertTrue(!text.contains("server=\"127.0.0.1:6379\",address"), text);
+        // everything else is as without sentinels
+        assertEquals(plain, text.replaceAll("(?m)^(# (HELP|TYPE) )?twemproxy4j_server_address_.*\n", ""));
+    }
 }

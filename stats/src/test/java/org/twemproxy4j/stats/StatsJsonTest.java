@@ -193,4 +193,29 @@ class StatsJsonTest {
         l.add(StatsJson.LATENCY_MAX);
         return l;
     }
+
+    @SuppressWarnings("unchecked")
+    @Test
+    void sentinelServersShowTheirAddressOtherServersDoNot() throws IOException {
+        Map<String, Object> ref = MiniJson.object(recorded(2));
+        List<String> pools = new ArrayList<>();
+        List<List<String>> servers = new ArrayList<>();
+        StatsSnapshot snap = fill(ref, pools, servers);
+        StatsLayout layout = new StatsLayout(pools, servers);
+        StatsView view = new StatsView(layout, snap, 1);
+        String plain = StatsJson.render(layout, view, "vm", 7, 1795632108, false, Map.of(), StatsAddresses.NONE);
+        assertEquals(StatsJson.render(layout, view, "vm", 7, 1795632108, false), plain);
+        String pool = pools.get(0);
+        String server = servers.get(0).get(0);
+        String text = StatsJson.render(layout, view, "vm", 7, 1795632108, false, Map.of(),
+                (p, sv) -> p.equals(pool) && sv.equals(server) ? new StatsAddresses.Entry("127.0.0.1:7000", 3) : null);
+        Map<String, Object> doc = MiniJson.object(text);
+        Map<String, Object> sm = (Map<String, Object>) ((Map<String, Object>) doc.get(pool)).get(server);
+        assertEquals("127.0.0.1:7000", sm.get("address"));
+        assertEquals(3L, sm.get("address_changes"));
+        assertTrue(text.contains("\"out_queue_bytes\":" + sm.get("out_queue_bytes")
+                + ", \"address\":\"127.0.0.1:7000\", \"address_changes\":3},"), text);
+        // every other server and pool exactly as before
+        assertEquals(plain, text.replace(", \"address\":\"127.0.0.1:7000\", \"address_changes\":3", ""));
+    }
 }

@@ -122,7 +122,22 @@ public final class ConfDiff {
         if (!sameServers(a.servers(), b.servers())) {
             k.add("servers");
         }
+        if (!sameSentinels(a.sentinels(), b.sentinels())) {
+            k.add("sentinels");
+        }
         return k;
+    }
+
+    private static boolean sameSentinels(List<ConfSentinel> a, List<ConfSentinel> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).pname().equals(b.get(i).pname())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean sameServers(List<ConfServer> a, List<ConfServer> b) {

@@ -52,12 +52,24 @@ public final class ConfPool {
     private final int serverRetryTimeout; // server_retry_timeout: in msec
     private final int serverFailureLimit; // server_failure_limit:
     private final List<ConfServer> servers; // servers:, sorted by node name
+    private final List<ConfSentinel> sentinels; // sentinels: (twemproxy4j), as written; empty when none
 
     ConfPool(String name, ConfListen listen, HashType hash, String hashTag, DistType distribution, int timeout,
             int backlog, int clientConnections, boolean redis, boolean tcpkeepalive, boolean reuseport, String redisAuth,
             int redisDb,
             boolean preconnect, boolean autoEjectHosts, int serverConnections, int serverRetryTimeout,
             int serverFailureLimit, List<ConfServer> servers) {
+        this(name, listen, hash, hashTag, distribution, timeout, backlog, clientConnections, redis, tcpkeepalive,
+                reuseport, redisAuth, redisDb, preconnect, autoEjectHosts, serverConnections, serverRetryTimeout,
+                serverFailureLimit, servers, List.of());
+    }
+
+    ConfPool(String name, ConfListen listen, HashType hash, String hashTag, DistType distribution, int timeout,
+            int backlog, int clientConnections, boolean redis, boolean tcpkeepalive, boolean reuseport, String redisAuth,
+            int redisDb,
+            boolean preconnect, boolean autoEjectHosts, int serverConnections, int serverRetryTimeout,
+            int serverFailureLimit, List<ConfServer> servers, List<ConfSentinel> sentinels) {
+        this.sentinels = List.copyOf(sentinels);
         this.name = name;
         this.listen = listen;
         this.hash = hash;
@@ -174,6 +186,15 @@ public final class ConfPool {
     /** At least one server, in nutcracker's order (node name, length first, then bytes); unmodifiable. */
     public List<ConfServer> servers() {
         return servers;
+    }
+
+    /**
+     * The redis sentinels that tell where each server's master is (twemproxy4j's {@code sentinels:} key, as
+     * twemproxy's notes/redis.md sketches it), in the order written; empty for a pool without sentinels. With
+     * sentinels each server's name is its sentinel master name.
+     */
+    public List<ConfSentinel> sentinels() {
+        return sentinels;
     }
 
     @Override

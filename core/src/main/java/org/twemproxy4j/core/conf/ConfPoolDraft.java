@@ -56,6 +56,8 @@ final class ConfPoolDraft {
     int serverRetryTimeout = CONF_UNSET_NUM;
     int serverFailureLimit = CONF_UNSET_NUM;
     final List<ServerDraft> servers = new ArrayList<>();
+    final List<ConfSentinel> sentinels = new ArrayList<>(); // sentinels: (twemproxy4j)
+    int sentinelsLine;
 
     /** {@code conf_pool_init()}. */
     ConfPoolDraft(byte[] name, int line) {
@@ -112,6 +114,8 @@ final class ConfPoolDraft {
                 return setNum(value, n -> serverFailureLimit = n, serverFailureLimit);
             case "servers":
                 return addServer(value, valueLine);
+            case "sentinels":
+                return addSentinel(value, valueLine);
             default:
                 return "is unknown";
         }
@@ -312,6 +316,61 @@ final class ConfPoolDraft {
     }
 
     /**
+     * One {@code sentinels:} entry (twemproxy4j): {@code host:port:weight} as twemproxy's notes/redis.md writes
+     * it (the weight is read and unused), or {@code host:port}.
+     */
+    private String addSentinel(byte[] v, int valueLine) {
+        String e = ConfStrings.string(v, 0, v.length);
+        String[] parts = e.split(":", -1);
+        if (parts.length != 2 && parts.length != 3 || parts[0].isEmpty()) {
+            return "has an invalid \"hostname:port:weight\" or \"hostname:port\" format string";
+        }
+        byte[] pb = parts[1].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        int port = ConfStrings.ncAtoi(pb, 0, pb.length);
+        if (port < 0 || !ConfStrings.validPort(port)) {
+            return "has an invalid port in \"hostname:port:weight\" format string";
+        }
+        if (parts.length == 3) {
+            byte[] wb = parts[2].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (ConfStrings.ncAtoi(wb, 0, wb.length) < 0) {
+                return "has an invalid weight in \"hostname:port:weight\" format string";
+            }
+        }
+        for (ConfSentinel s : sentinels) {
+            if (s.host().equals(parts[0]) && s.port() == port) {
+                return "is a duplicate sentinel";
+            }
+        }
+        if (sentinels.isEmpty()) {
+            sentinelsLine = valueLine;
+        }
+        sentinels.add(new ConfSentinel(e, parts[0], port));
+        return null;
+    }
+
+    /** The rules of {@code sentinels:}: a redis pool, and every server named (its sentinel master name). */
+    private void validateSentinels(String file) throws ConfException {
+        if (sentinels.isEmpty()) {
+            return;
+        }
+        if (redis != 1) {
+            throw new ConfException(file, sentinelsLine, nameText, "sentinels", null,
+                    "is only valid for a redis pool (redis: true)");
+        }
+        for (ServerDraft s : servers) {
+            if (s.server.unix()) {
+                throw new ConfException(file, s.line, nameText, "servers", s.server.pname(),
+                        "is a unix socket: with sentinels every server is a host:port that sentinel reports");
+            }
+            if (!s.server.explicitName()) {
+                throw new ConfException(file, s.line, nameText, "servers", s.server.pname(),
+                        "has no name: with sentinels every server needs a name, its sentinel master name "
+                                + "(\"host:port:weight name\")");
+            }
+        }
+    }
+
+    /**
      * {@code conf_validate_pool()} and {@code conf_validate_server()}: listen is required, unset directives take
      * their defaults, {@code server_connections} cannot be 0, {@code redis_auth} needs {@code redis: true}, and
      * the servers (at least one) are sorted by node name, which must be unique.
@@ -331,6 +390,7 @@ final class ConfPoolDraft {
         if (servers.isEmpty()) {
             throw new ConfException(file, line, nameText, null, null, "has no servers");
         }
+        validateSentinels(file);
         servers.sort((a, b) -> ConfStrings.compare(a.name, b.name));
         for (int i = 0; i + 1 < servers.size(); i++) {
             ServerDraft s1 = servers.get(i);
@@ -365,6 +425,6 @@ final class ConfPoolDraft {
                         : ConfPool.CONF_DEFAULT_SERVER_RETRY_TIMEOUT,
                 serverFailureLimit != CONF_UNSET_NUM ? serverFailureLimit
                         : ConfPool.CONF_DEFAULT_SERVER_FAILURE_LIMIT,
-                list);
+                list, sentinels);
     }
 }

@@ -581,6 +581,8 @@ final class ConfYaml {
         int[] count = new int[CONF_MAX_DEPTH + 1];
         boolean seq = false;
         boolean inSeq = false; // between a sequence's start and end, for messages
+        boolean sentinelSeq = false; // the pool's "sentinels:" list (twemproxy4j), besides its one sequence
+        String dkey = null; // the directive name just read, whatever came before it
         String pool = null; // for messages
         String key = null; // for messages
         for (YamlEvent e : events) {
@@ -605,8 +607,17 @@ final class ConfYaml {
                     }
                     depth--;
                     count[depth] = 0;
+                    sentinelSeq = false;
                     break;
                 case SEQUENCE_START:
+                    if ("sentinels".equals(dkey) && depth == CONF_MAX_DEPTH && count[depth] == 1 && !inSeq) {
+                        if (sentinelSeq) {
+                            throw new ConfException(file, e.line, pool, "sentinels", null, "is a duplicate");
+                        }
+                        sentinelSeq = true; // twemproxy4j's second list: not the pool's one sequence
+                        inSeq = true;
+                        break;
+                    }
                     if (seq) {
                         throw new ConfException(file, e.line, pool, key, null, inSeq
                                 ? "cannot hold a sequence inside its sequence"
@@ -635,6 +646,9 @@ final class ConfYaml {
                                 "must be a mapping of directives, not the scalar '" + e.value + "'");
                     } else if (depth == CONF_MAX_DEPTH && count[depth] == 2) {
                         count[depth] = 0; // a "key: value" pair is complete
+                    }
+                    if (depth == CONF_MAX_DEPTH && !inSeq && count[depth] == 0) {
+                        dkey = e.value;
                     }
                     if (depth == CONF_ROOT_DEPTH) {
                         pool = e.value;

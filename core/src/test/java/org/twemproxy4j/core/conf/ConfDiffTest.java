@@ -48,4 +48,15 @@ class ConfDiffTest {
                 ConfDiff.differingKeys(conf(A).pools().get(0), conf(changed).pools().get(0)));
         assertTrue(d.summary().contains("listeners moved [a]"), d.summary());
     }
+
+    @Test
+    void sentinelsAreAKeyOfThePool() throws Exception {
+        String s1 = "s:\n  listen: 127.0.0.1:7004\n  redis: true\n  sentinels:\n   - 127.0.0.1:26379:1\n"
+                + "  servers:\n   - 127.0.0.1:6001:1 m1\n";
+        String s2 = s1.replace("26379:1\n", "26379:1\n   - 127.0.0.1:26380:1\n");
+        assertTrue(ConfDiff.of(conf(s1), conf(s1)).empty());
+        ConfDiff d = ConfDiff.of(conf(s1), conf(s2));
+        assertEquals(List.of("s"), d.changed());
+        assertEquals(List.of("sentinels"), ConfDiff.differingKeys(conf(s1).pools().get(0), conf(s2).pools().get(0)));
+    }
 }

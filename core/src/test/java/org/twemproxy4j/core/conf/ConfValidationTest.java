@@ -141,7 +141,7 @@ class ConfValidationTest {
     void unknownDirectives() {
         refused(pool(LISTEN + "  reuse_port: true\n" + SERVERS), "\"reuse_port: true\" is unknown");
         refused(pool(LISTEN + "  Listen: 127.0.0.1:1\n" + SERVERS), "is unknown");
-        refused(pool(LISTEN + "  sentinels: 127.0.0.1:26379:1\n" + SERVERS), "is unknown");
+        refused(pool(LISTEN + "  sentinel: 127.0.0.1:26379:1\n" + SERVERS), "is unknown");
     }
 
     @Test
@@ -217,5 +217,58 @@ class ConfValidationTest {
         ConfException e = refused(pool(LISTEN + SERVERS) + pool("  listen: 127.0.0.1:22122\n" + SERVERS),
                 "defined twice");
         assertEquals(5, e.line(), "the second definition");
+    }
+
+    // sentinels: (twemproxy4j's key, twemproxy's notes/redis.md design)
+
+    private static final String NAMED = "  servers:\n    - 127.0.0.1:6379:1 shard-a\n    - 127.0.0.1:6380:1 shard-b\n";
+    private static final String SENTINELS = "  sentinels:\n    - 127.0.0.1:26379:1\n    - 127.0.0.1:26380\n";
+
+    @Test
+    void sentinelsAreAListOfHostPortWeightOrHostPort() throws ConfException {
+        Conf c = Conf.parse(pool(LISTEN + "  redis: true\n" + SENTINELS + NAMED), "v.yml");
+        ConfPool p = c.pools().get(0);
+        assertEquals(2, p.sentinels().size());
+        assertEquals("127.0.0.1", p.sentinels().get(0).host());
+        assertEquals(26379, p.sentinels().get(0).port());
+        assertEquals("127.0.0.1:26380", p.sentinels().get(1).pname());
+        assertEquals(26380, p.sentinels().get(1).port());
+        // after the servers too
+        accepted(pool(LISTEN + "  redis: true\n" + NAMED + SENTINELS));
+        // a pool without sentinels has none
+        assertTrue(Conf.parse(pool(LISTEN + SERVERS), "v.yml").pools().get(0).sentinels().isEmpty());
+    }
+
+    @Test
+    void sentinelsOnlyOnRedisPools() {
+        ConfException e = refused(pool(LISTEN + SENTINELS + NAMED),
+                "\"sentinels\" is only valid for a redis pool (redis: true)");
+        assertTrue(e.getMessage().contains("alpha"), e.getMessage());
+        refused(pool(LISTEN + "  redis: false\n" + SENTINELS + NAMED), "is only valid for a redis pool");
+    }
+
+    @Test
+    void withSentinelsEveryServerNeedsAName() {
+        refused(pool(LISTEN + "  redis: true\n" + SENTINELS
+                + "  servers:\n    - 127.0.0.1:6379:1 shard-a\n    - 127.0.0.1:6380:1\n"),
+                "\"servers: 127.0.0.1:6380:1\" has no name: with sentinels every server needs a name, its sentinel "
+                        + "master name");
+        refused(pool(LISTEN + "  redis: true\n" + SENTINELS + "  servers:\n    - /tmp/r.sock:1 shard-a\n"),
+                "is a unix socket");
+    }
+
+    @Test
+    void badSentinelEntries() {
+        String head = LISTEN + "  redis: true\n  sentinels:\n    - ";
+        refused(pool(head + "127.0.0.1\n" + NAMED), "invalid \"hostname:port:weight\" or \"hostname:port\" format");
+        refused(pool(head + "127.0.0.1:0:1\n" + NAMED), "invalid port");
+        refused(pool(head + "127.0.0.1:65536\n" + NAMED), "invalid port");
+        refused(pool(head + "127.0.0.1:26379:x\n" + NAMED), "invalid weight");
+        refused(pool(head + "127.0.0.1:26379:1:2\n" + NAMED), "format string");
+        refused(pool(head + "127.0.0.1:26379\n    - 127.0.0.1:26379:1\n" + NAMED), "is a duplicate sentinel");
+        refused(pool(LISTEN + "  redis: true\n" + SENTINELS + SENTINELS + NAMED), "\"sentinels\" is a duplicate");
+        // a third list is still refused as nutcracker refuses a second one
+        refused(pool(LISTEN + "  redis: true\n" + SENTINELS + NAMED + "  other:\n    - x\n"),
+                "is a second sequence");
     }
 }
