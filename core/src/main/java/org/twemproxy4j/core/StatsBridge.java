@@ -188,7 +188,8 @@ public final class StatsBridge implements StatsSink {
             System.arraycopy(pool.stats, 0, sh.pool[p], 0, pool.stats.length);
             System.arraycopy(poolLatency[p], 0, sh.poolLatency[p], 0, LatencyHistogram.LENGTH);
             Server[] ss = pool.servers;
-            for (int s = 0; s < ss.length; s++) {
+            int ns = Math.min(ss.length, serverLatency[p].length); // cluster nodes found later: see ClusterStats
+            for (int s = 0; s < ns; s++) {
                 System.arraycopy(ss[s].stats, 0, sh.server[p][s], 0, ss[s].stats.length);
                 System.arraycopy(serverLatency[p][s], 0, sh.serverLatency[p][s], 0, LatencyHistogram.LENGTH);
             }

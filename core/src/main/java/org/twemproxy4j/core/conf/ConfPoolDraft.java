@@ -55,6 +55,8 @@ final class ConfPoolDraft {
     int serverConnectionsLine;
     int serverRetryTimeout = CONF_UNSET_NUM;
     int serverFailureLimit = CONF_UNSET_NUM;
+    int redisCluster = CONF_UNSET_NUM;
+    int redisClusterLine;
     final List<ServerDraft> servers = new ArrayList<>();
 
     /** {@code conf_pool_init()}. */
@@ -110,6 +112,9 @@ final class ConfPoolDraft {
                 return setNum(value, n -> serverRetryTimeout = n, serverRetryTimeout);
             case "server_failure_limit":
                 return setNum(value, n -> serverFailureLimit = n, serverFailureLimit);
+            case "redis_cluster":
+                redisClusterLine = valueLine;
+                return setBool(value, b -> redisCluster = b, redisCluster);
             case "servers":
                 return addServer(value, valueLine);
             default:
@@ -331,6 +336,9 @@ final class ConfPoolDraft {
         if (servers.isEmpty()) {
             throw new ConfException(file, line, nameText, null, null, "has no servers");
         }
+        if (redisCluster == 1) {
+            validateCluster(file);
+        }
         servers.sort((a, b) -> ConfStrings.compare(a.name, b.name));
         for (int i = 0; i + 1 < servers.size(); i++) {
             ServerDraft s1 = servers.get(i);
@@ -365,6 +373,37 @@ final class ConfPoolDraft {
                         : ConfPool.CONF_DEFAULT_SERVER_RETRY_TIMEOUT,
                 serverFailureLimit != CONF_UNSET_NUM ? serverFailureLimit
                         : ConfPool.CONF_DEFAULT_SERVER_FAILURE_LIMIT,
-                list);
+                list).redisCluster(redisCluster == 1);
+    }
+
+    /**
+     * {@code redis_cluster: true}: the cluster decides where keys live, so the settings that choose a server
+     * for a key, a database or ejection cannot be set.
+     */
+    private void validateCluster(String file) throws ConfException {
+        String fixed = "cannot be set with redis_cluster: true (keys go by the cluster's slot map: CRC16 of the "
+                + "{...} hash tag, 16384 slots)";
+        if (redis != 1) {
+            throw new ConfException(file, redisClusterLine, nameText, "redis_cluster", null,
+                    "is only valid for a redis pool (redis: true)");
+        }
+        if (hash != null) {
+            throw new ConfException(file, redisClusterLine, nameText, "hash", null, fixed);
+        }
+        if (distribution != null) {
+            throw new ConfException(file, redisClusterLine, nameText, "distribution", null, fixed);
+        }
+        if (hashTag != null) {
+            throw new ConfException(file, redisClusterLine, nameText, "hash_tag", null, fixed);
+        }
+        if (redisDb > 0) {
+            throw new ConfException(file, redisClusterLine, nameText, "redis_db", null,
+                    "cannot be set with redis_cluster: true (a Redis Cluster has only database 0)");
+        }
+        if (autoEjectHosts == 1) {
+            throw new ConfException(file, redisClusterLine, nameText, "auto_eject_hosts", null,
+                    "cannot be set with redis_cluster: true (the cluster fails over; the proxy follows its "
+                            + "slot map)");
+        }
     }
 }
