@@ -444,10 +444,23 @@ final class ClusterPool implements ClusterTopology {
         Server[] grown = java.util.Arrays.copyOf(ss, ss.length + 1);
         grown[ss.length] = new Server(pool, ss.length, ConfServer.node(host, port));
         pool.servers = grown;
+        ctx.stats.nodesChanged();
         if (Log.enabled(Log.LOG_INFO)) {
             Log.info("pool '" + pool.name + "' adds cluster node '" + name + "'");
         }
         return ss.length;
+    }
+
+    /** This worker's counters, in StatsClusterField order, into {@code dst} (a stats snapshot). */
+    void counters(long[] dst) {
+        if (dst.length < 5) {
+            return;
+        }
+        dst[0] = nmoved;
+        dst[1] = nask;
+        dst[2] = nretry;
+        dst[3] = nrefresh;
+        dst[4] = pool.servers.length;
     }
 
     // ---------------------------------------------------------------- timer

@@ -236,6 +236,41 @@ class ClusterIT {
 
     @Test
     @Order(4)
+    void statsShowEveryNodeAndTheRedirections() {
+        org.twemproxy4j.stats.Stats stats = proxy.core.stats();
+        org.twemproxy4j.stats.StatsView v = stats.refresh(5000);
+        String json = org.twemproxy4j.stats.StatsJson.render(stats, v, System.currentTimeMillis(), true);
+        String prom = org.twemproxy4j.stats.PrometheusFormat.render(stats, v, System.currentTimeMillis());
+        // every master that owns slots is a server of the pool, named by its address, with its requests
+        for (RedisCluster.Node m : cluster.masters()) {
+            int i = json.indexOf("\"" + m.address() + "\": {");
+            assertTrue(i > 0, m.address() + " in " + json);
+            assertTrue(prom.contains("server=\"" + m.address() + "\""), m.address());
+        }
+        long moved = number(json, "cluster_moved");
+        long ask = number(json, "cluster_ask");
+        long refreshes = number(json, "cluster_map_refreshes");
+        assertTrue(moved > 0, "MOVED followed during the resharding: " + json);
+        assertTrue(refreshes > 1, "map refreshed after MOVED: " + json);
+        assertTrue(number(json, "cluster_nodes") >= 4, json);
+        assertTrue(prom.contains("twemproxy4j_cluster_moved_total{pool=\"cl\"} " + moved), prom);
+        assertTrue(prom.contains("twemproxy4j_cluster_ask_total{pool=\"cl\"} " + ask), prom);
+        System.out.println("ClusterIT: moved " + moved + ", ask " + ask + ", map refreshes " + refreshes);
+    }
+
+    private static long number(String json, String key) {
+        int i = json.indexOf("\"" + key + "\":");
+        assertTrue(i >= 0, key + " in " + json);
+        int s = i + key.length() + 3;
+        int e = s;
+        while (Character.isDigit(json.charAt(e))) {
+            e++;
+        }
+        return Long.parseLong(json.substring(s, e));
+    }
+
+    @Test
+    @Order(5)
     void aKilledMasterIsReplacedByItsReplica() throws Exception {
         String k = "fo:0";
         RedisCluster.Node victim = cluster.owner(cluster.keyslot(k));
