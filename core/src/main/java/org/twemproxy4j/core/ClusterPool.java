@@ -309,6 +309,8 @@ final class ClusterPool implements ClusterTopology {
         if (msg == refreshMsg) {
             refreshMsg = null;
             Request.put(ctx, msg);
+            refreshWanted = true; // from the next node, after the gap
+            arm();
             return;
         }
         if (msg.swallow) {
