@@ -26,6 +26,7 @@ import org.twemproxy4j.it.fixture.Await;
 import org.twemproxy4j.it.fixture.Ports;
 import org.twemproxy4j.it.fixture.RedisCluster;
 import org.twemproxy4j.it.fixture.RedisServer;
+import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
@@ -138,6 +139,36 @@ class ClusterIT {
         }
     }
 
+    @Test
+    @Order(3)
+    void workersEachFollowTheClusterAndTheirStatsAdd() throws Exception {
+        int wport = Ports.free();
+        String yaml = "wk:\n  listen: 127.0.0.1:" + wport + "\n  redis: true\n  redis_cluster: true\n  servers:\n   - "
+                + cluster.servers().get(0).address() + ":1\n";
+        try (Twemproxy4jProcess p = Twemproxy4jProcess.start(yaml, "--workers=2")) {
+            for (int c = 0; c < 4; c++) { // connections spread over the workers
+                try (Jedis j = new Jedis("127.0.0.1", wport, 5000)) {
+                    String[] kv = new String[40];
+                    String[] keys = new String[20];
+                    for (int i = 0; i < 20; i++) {
+                        keys[i] = "wk:" + c + ":" + i;
+                        kv[2 * i] = keys[i];
+                        kv[2 * i + 1] = "v" + i;
+                    }
+                    assertEquals("OK", j.mset(kv));
+                    List<String> got = j.mget(keys);
+                    for (int i = 0; i < 20; i++) {
+                        assertEquals("v" + i, got.get(i));
+                    }
+                }
+            }
+            String json = Await.value("stats with every master", Duration.ofSeconds(10), p::stats,
+                    s -> cluster.masters().stream().allMatch(m -> s.contains("\"" + m.address() + "\": {")));
+            assertTrue(json.contains("\"cluster_map_refreshes\":"), json);
+            assertTrue(json.matches("(?s).*\"cluster_nodes\":[3-9].*"), json);
+        }
+    }
+
     /** Pipelined SET/GET of tagged values on several connections while {@code work} runs; returns errors. */
     private List<String> underLoad(int clients, Runnable work, Set<String> keysOut) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
@@ -197,7 +228,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void reshardingToANewNodeUnderPipelinedLoadShowsNoErrors() throws Exception {
         RedisServer added = cluster.addMaster();
         Set<String> keys = new HashSet<>();
@@ -235,7 +266,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void statsShowEveryNodeAndTheRedirections() {
         org.twemproxy4j.stats.Stats stats = proxy.core.stats();
         org.twemproxy4j.stats.StatsView v = stats.refresh(5000);
@@ -270,7 +301,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aKilledMasterIsReplacedByItsReplica() throws Exception {
         String k = "fo:0";
         RedisCluster.Node victim = cluster.owner(cluster.keyslot(k));
