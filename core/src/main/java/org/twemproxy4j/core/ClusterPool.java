@@ -184,12 +184,8 @@ final class ClusterPool implements ClusterTopology {
         for (int g = 0; g < ng; g++) {
             order[fragStart[msg.keyFrag[g]] + msg.keyFragIdx[g]] = g;
         }
+        ctx.fragmentScratch(ng, 0);
         int[] groups = ctx.groupScratch;
-        if (groups.length < ng) {
-            groups = new int[Math.max(ng, groups.length << 1)];
-            ctx.groupScratch = groups;
-            ctx.keyServer = new int[groups.length];
-        }
         for (int f = 0; f < nfrag; f++) {
             int n = fragCount[f];
             System.arraycopy(order, fragStart[f], groups, 0, n);
