@@ -62,8 +62,11 @@ public final class StatsSnapshot {
             }
             LatencyHistogram.add(poolLatency[p], src.poolLatency[sp]);
             if (cluster[p].length == src.cluster[sp].length) {
+                int nodes = StatsClusterField.CLUSTER_NODES.ordinal();
                 for (int i = 0; i < cluster[p].length; i++) {
-                    cluster[p][i] += src.cluster[sp][i];
+                    // counters add up over the event loops; the node count is each loop's view: the largest
+                    cluster[p][i] = i == nodes ? Math.max(cluster[p][i], src.cluster[sp][i])
+                            : cluster[p][i] + src.cluster[sp][i];
                 }
             }
             for (int ss = 0; ss < from.nserver(sp); ss++) {
