@@ -324,6 +324,10 @@ public final class ClientConn extends Conn implements ProtoClient {
             return;
         }
         if (route == Proto.ROUTE_ALL) {
+            if (p.cluster != null) {
+                p.cluster.fanOut(this, msg); // the masters that own slots
+                return;
+            }
             fanOut(msg, 0, nserver);
             return;
         }

@@ -73,6 +73,7 @@ final class ClusterPool implements ClusterTopology {
     private int[] fragCount = new int[16];
     private int[] fragStart = new int[16];
     private int[] order = new int[16];
+    private boolean[] owners = new boolean[16];                 // fanOut scratch: nodes owning slots
 
     ClusterPool(ServerPool pool) {
         this.pool = pool;
@@ -192,6 +193,46 @@ final class ClusterPool implements ClusterTopology {
             c.proto.fragment(msg, groups, n, msg.frags[f], c);
         }
         c.forwardFragments(msg, nfrag);
+    }
+
+    /**
+     * A whole-pool command (DBSIZE, KEYS, FLUSHALL, INFO ...): one fragment for each master that owns slots,
+     * so that replicas given as seeds and nodes that left the cluster are not counted. Not on the request path
+     * of keyed commands (it scans the slot map).
+     */
+    void fanOut(ClientConn c, Msg msg) {
+        int nserver = pool.servers.length;
+        if (owners.length < nserver) {
+            owners = new boolean[Math.max(nserver, owners.length << 1)];
+        }
+        java.util.Arrays.fill(owners, false);
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != NONE) {
+                owners[slots[i]] = true;
+            }
+        }
+        owners[0] |= ctx == null || !anyOwner(nserver); // no map yet: ask the first seed
+        if (msg.frags == null || msg.frags.length < nserver) {
+            msg.frags = new Msg[nserver];
+        }
+        int n = 0;
+        for (int s = 0; s < nserver; s++) {
+            if (owners[s]) {
+                Msg sub = c.fragmentGet(msg, s);
+                c.proto.fragmentTo(msg, s, nserver, sub, c);
+                msg.frags[n++] = sub;
+            }
+        }
+        c.forwardFragments(msg, n);
+    }
+
+    private boolean anyOwner(int nserver) {
+        for (int s = 0; s < nserver; s++) {
+            if (owners[s]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---------------------------------------------------------------- redirections

@@ -43,15 +43,19 @@ class ClusterIT {
     private RedisCluster cluster;
     private InProcessProxy proxy;
     private int port;
+    private String replica;
 
     @BeforeAll
     void start() throws Exception {
         cluster = RedisCluster.start(3);
         port = Ports.free();
-        // two seeds only: the proxy finds the other nodes through the slot map
+        // three seeds, one of them a replica: the proxy finds the other masters through the slot map
+        replica = Await.value("a replica", Duration.ofSeconds(20),
+                () -> RedisCluster.nodes(cluster.any()).stream().filter(n -> !n.master()).findFirst(),
+                java.util.Optional::isPresent).orElseThrow().address();
         String yaml = "cl:\n  listen: 127.0.0.1:" + port + "\n  redis: true\n  redis_cluster: true\n"
                 + "  timeout: 2000\n  servers:\n   - " + cluster.servers().get(0).address() + ":1\n   - "
-                + cluster.servers().get(1).address() + ":1\n";
+                + cluster.servers().get(1).address() + ":1\n   - " + replica + ":1\n";
         proxy = new InProcessProxy(yaml, 16384);
     }
 
@@ -126,6 +130,18 @@ class ClusterIT {
             assertEquals(15L, j.del(java.util.Arrays.copyOf(keys, 15)));
             assertEquals(15L, j.unlink(java.util.Arrays.copyOfRange(keys, 15, 30)));
             assertEquals(0L, j.exists(keys));
+            // whole-pool commands go to the masters that own slots (a replica is not counted twice)
+            j.mset(kv);
+            long total = 0;
+            for (RedisCluster.Node m : cluster.masters()) {
+                String r = cluster.server(m.address()).command("DBSIZE");
+                total += Long.parseLong(r.substring(1).trim());
+            }
+            // the replica seed holds a copy of its master's keys: counting it too would be wrong
+            Await.until("the replica seed in sync", Duration.ofSeconds(20),
+                    () -> !cluster.server(replica).command("DBSIZE").equals(":0\r\n"));
+            assertEquals(total, j.dbSize());
+            assertEquals(30L, j.del(keys));
             // co-located commands: one slot, or -CROSSSLOT
             j.set("{u1}a", "x");
             assertEquals("OK", j.rename("{u1}a", "{u1}b"));
