@@ -324,6 +324,10 @@ public final class ClientConn extends Conn implements ProtoClient {
             return;
         }
         if (route == Proto.ROUTE_ALL) {
+            if (p.cluster != null) {
+                p.cluster.fanOut(this, msg); // the masters that own slots
+                return;
+            }
             fanOut(msg, 0, nserver);
             return;
         }
@@ -338,7 +342,7 @@ public final class ClientConn extends Conn implements ProtoClient {
                 omsgQ.remove(msg);
             }
             msg.noforward = true;
-            msg.perr = Proto.PERR_CROSS_SERVER;
+            msg.perr = p.cluster != null ? Proto.PERR_CROSS_SLOT : Proto.PERR_CROSS_SERVER;
             reply(msg);
             return;
         }
@@ -382,6 +386,10 @@ public final class ClientConn extends Conn implements ProtoClient {
      */
     private void fragment(Msg msg) {
         ServerPool p = pool;
+        if (p.cluster != null) {
+            p.cluster.fragment(this, msg); // by slot
+            return;
+        }
         int ng = msg.nkeyGroups();
         int step = msg.keyStep;
         int nserver = p.servers.length;
@@ -463,7 +471,7 @@ public final class ClientConn extends Conn implements ProtoClient {
     }
 
     /** A fragment of {@code msg} bound for server {@code sidx} (kept in serverIdx until it is forwarded). */
-    private Msg fragmentGet(Msg msg, int sidx) {
+    Msg fragmentGet(Msg msg, int sidx) {
         Msg sub = ctx.msgGet(this, true);
         sub.type = msg.type;
         sub.fragOwner = msg;
@@ -474,7 +482,7 @@ public final class ClientConn extends Conn implements ProtoClient {
         return sub;
     }
 
-    private void forwardFragments(Msg msg, int nfrag) {
+    void forwardFragments(Msg msg, int nfrag) {
         msg.nfrag = nfrag;
         msg.nfragDone = 0;
         pool.stats[CoreStats.FRAGMENTS] += nfrag;

@@ -136,6 +136,9 @@ final class Context {
         long now = evb.now();
         for (int i = 0; i < ps.length; i++) {
             ps[i].resync(now);
+            if (ps[i].cluster != null) {
+                ps[i].cluster.start(this); // once: the first slot map load and the refresh timer
+            }
         }
     }
 

@@ -144,6 +144,9 @@ public final class Server {
 
     /** Mirrors server_ok(): a good response resets the failure count (shared by the workers). */
     void ok() {
+        if (owner.cluster != null) {
+            return; // no ejection in a cluster pool (its health tracks the seeds only)
+        }
         owner.health.ok(idx);
     }
 

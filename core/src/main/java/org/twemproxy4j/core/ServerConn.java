@@ -297,7 +297,10 @@ public final class ServerConn extends Conn {
     void recvDone(Msg msg, Msg nmsg) {
         rmsg = nmsg;
         if (!filter(msg)) {
-            forward(msg);
+            ClusterPool cl = server.owner.cluster;
+            if (cl == null || !cl.redirect(this, msg)) {
+                forward(msg);
+            }
         }
         if (retiring && !active()) {
             done = true; // the last reply a retired connection owed: close it
@@ -325,6 +328,10 @@ public final class ServerConn extends Conn {
             return true;
         }
         if (pmsg.swallow) {
+            ClusterPool cl = server.owner.cluster;
+            if (cl != null && pmsg == cl.refreshMsg) {
+                cl.onSlots(msg);
+            }
             proto.swallowMsg(server.name, pmsg, msg);
             dequeueOutq(pmsg);
             pmsg.done = true;
@@ -387,6 +394,9 @@ public final class ServerConn extends Conn {
         if (!retiring) {
             s.removeConn(this);
             s.failure(ctx.now());
+            if (s.owner.cluster != null) {
+                s.owner.cluster.nodeFailed();
+            }
         }
         retiring = false;
         closeChannel();
@@ -403,6 +413,10 @@ public final class ServerConn extends Conn {
             }
             ctx.evb.delTimer(msg.tmo);
             if (msg.swallow || msg.noreply) {
+                ClusterPool cl = server.owner.cluster;
+                if (cl != null) {
+                    cl.refreshLost(msg);
+                }
                 Request.put(ctx, msg);
             } else {
                 msg.done = true;

@@ -27,7 +27,8 @@ public final class ServerPool {
     final ConfPool conf;
     final String name;
     final Proto proto;
-    final Server[] servers;
+    Server[] servers;              // a redis_cluster pool appends the nodes it discovers
+    final ClusterPool cluster;     // redis_cluster: the slot map and redirections, else null
     final Placement placement;
     final boolean[] live;
     int nlive;                     // live servers
@@ -91,6 +92,7 @@ public final class ServerPool {
         this.live = new boolean[n];
         java.util.Arrays.fill(live, true);
         this.nlive = n;
+        this.cluster = conf.redisCluster() ? new ClusterPool(this) : null;
     }
 
     public String name() {
@@ -237,6 +239,9 @@ public final class ServerPool {
 
     /** Mirrors server_pool_idx() for one key: the server index, or -1 when none is live. */
     int index(byte[] key, int len) {
+        if (cluster != null) {
+            return cluster.index(key, len);
+        }
         if (servers.length == 1) {
             return 0;
         }
@@ -250,6 +255,9 @@ public final class ServerPool {
      */
     int index(Msg msg) {
         int n = msg.nkeys;
+        if (cluster != null) {
+            return cluster.index(msg);
+        }
         if (servers.length == 1) {
             return 0;
         }
@@ -268,6 +276,9 @@ public final class ServerPool {
 
     /** The server index of key entry {@code i} of {@code msg}. */
     int keyIndex(Msg msg, int i) {
+        if (cluster != null) {
+            return cluster.keyIndex(msg, i);
+        }
         if (servers.length == 1) {
             return 0;
         }
@@ -278,5 +289,10 @@ public final class ServerPool {
         }
         msg.copyKey(i, k);
         return index(k, len);
+    }
+
+    /** A scratch array for a key of {@code len} bytes (the pool's own, or a new one for a long key). */
+    byte[] keyScratch(int len) {
+        return len > keyScratch.length ? new byte[len] : keyScratch;
     }
 }

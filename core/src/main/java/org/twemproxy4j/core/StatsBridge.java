@@ -81,30 +81,34 @@ public final class StatsBridge implements StatsSink {
     public static StatsLayout layout(Conf conf) {
         List<String> pools = new ArrayList<>();
         List<List<String>> servers = new ArrayList<>();
+        List<Boolean> cluster = new ArrayList<>();
         for (ConfPool cp : conf.pools()) {
             pools.add(cp.name());
+            cluster.add(cp.redisCluster());
             List<String> names = new ArrayList<>();
             for (ConfServer cs : cp.servers()) {
                 names.add(cs.name());
             }
             servers.add(names);
         }
-        return new StatsLayout(pools, servers);
+        return new StatsLayout(pools, servers, cluster);
     }
 
     /** The stats layout of the core's pools. */
     public static StatsLayout layout(ServerPool[] pools) {
         List<String> names = new ArrayList<>();
         List<List<String>> servers = new ArrayList<>();
+        List<Boolean> cluster = new ArrayList<>();
         for (ServerPool p : pools) {
             names.add(p.name());
+            cluster.add(p.cluster != null);
             List<String> sn = new ArrayList<>();
             for (Server s : p.servers()) {
                 sn.add(s.name());
             }
             servers.add(sn);
         }
-        return new StatsLayout(names, servers);
+        return new StatsLayout(names, servers, cluster);
     }
 
     private static void check(StatsLayout l, ServerPool[] pools) {
@@ -188,7 +192,11 @@ public final class StatsBridge implements StatsSink {
             System.arraycopy(pool.stats, 0, sh.pool[p], 0, pool.stats.length);
             System.arraycopy(poolLatency[p], 0, sh.poolLatency[p], 0, LatencyHistogram.LENGTH);
             Server[] ss = pool.servers;
-            for (int s = 0; s < ss.length; s++) {
+            int ns = Math.min(ss.length, Math.min(serverLatency[p].length, sh.server[p].length));
+            if (pool.cluster != null) {
+                pool.cluster.counters(sh.cluster[p]);
+            }
+            for (int s = 0; s < ns; s++) {
                 System.arraycopy(ss[s].stats, 0, sh.server[p][s], 0, ss[s].stats.length);
                 System.arraycopy(serverLatency[p][s], 0, sh.serverLatency[p][s], 0, LatencyHistogram.LENGTH);
             }
@@ -224,5 +232,21 @@ public final class StatsBridge implements StatsSink {
     /** Server {@code s} of pool {@code p}'s latency histogram (loop thread; tests). */
     long[] serverLatency(int p, int s) {
         return serverLatency[p][s];
+    }
+
+    /** A cluster pool found a node: later snapshots carry it (its latency histogram starts now). Loop thread. */
+    @Override
+    public void nodesChanged() {
+        for (int p = 0; p < pools.length; p++) {
+            int had = serverLatency[p].length;
+            int ns = pools[p].servers.length;
+            if (ns > had) {
+                serverLatency[p] = java.util.Arrays.copyOf(serverLatency[p], ns);
+                for (int s = had; s < ns; s++) {
+                    serverLatency[p][s] = LatencyHistogram.create();
+                }
+            }
+        }
+        slot.layout(layout(pools));
     }
 }

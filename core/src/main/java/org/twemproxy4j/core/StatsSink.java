@@ -14,4 +14,8 @@ interface StatsSink {
      * server that answered it, or -1 (fragmented, or an error no server produced).
      */
     void recordLatency(int pool, int server, long nanos);
+
+    /** A redis_cluster pool added a node to its servers (the stats layout grows). Loop thread. */
+    default void nodesChanged() {
+    }
 }

@@ -67,6 +67,21 @@ public final class PrometheusFormat {
                 sample(b, n, l.pool(p), null, null, Long.toString(view.pool(p, f)));
             }
         }
+        boolean anyCluster = false;
+        for (int p = 0; p < l.npool(); p++) {
+            anyCluster |= l.cluster(p);
+        }
+        for (StatsClusterField cf : anyCluster ? StatsClusterField.values() : new StatsClusterField[0]) {
+            // only when some pool is in front of a Redis Cluster: nutcracker's families stay as they are
+            boolean gauge = cf == StatsClusterField.CLUSTER_NODES;
+            String n = PREFIX + cf.statName() + (gauge ? "" : "_total");
+            family(b, n, gauge ? "gauge" : "counter", help(cf.description()));
+            for (int p = 0; p < l.npool(); p++) {
+                if (l.cluster(p)) {
+                    sample(b, n, l.pool(p), null, null, Long.toString(view.cluster(p, cf)));
+                }
+            }
+        }
         for (StatsServerField f : StatsServerField.values()) {
             String n = name(f);
             boolean ts = f == StatsServerField.SERVER_EJECTED_AT;

@@ -201,6 +201,15 @@ public final class Stats {
         for (int i = 0; i < ss.length; i++) {
             any |= ss[i].collect();
         }
+        StatsLayout l = layout;
+        for (int i = 0; i < ss.length; i++) {
+            l = l.withNodesOf(ss[i].last.layout); // cluster nodes an event loop found since
+        }
+        if (l != layout) {
+            layout = l;
+            unregister();
+            registerGauges();
+        }
         if (any) {
             view = merged(System.currentTimeMillis());
         }

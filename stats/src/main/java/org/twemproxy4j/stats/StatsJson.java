@@ -96,6 +96,11 @@ public final class StatsJson {
             if (latency) {
                 addLatency(b, view.poolLatency(p));
             }
+            if (layout.cluster(p)) {
+                for (StatsClusterField f : StatsClusterField.values()) {
+                    addNum(b, f.statName(), view.cluster(p, f));
+                }
+            }
             for (int s = 0; s < layout.nserver(p); s++) {
                 beginNesting(b, layout.server(p, s));
                 for (StatsServerField f : StatsServerField.values()) {

@@ -18,6 +18,7 @@ public final class StatsSnapshot {
     public final long[][] poolLatency;
     /** {@code serverLatency[p][s]}: {@link LatencyHistogram} of the replies served by server {@code s}. */
     public final long[][][] serverLatency;
+    public final long[][] cluster;         // StatsClusterField counters of cluster pools (empty for others)
     /** The pools and servers these arrays are laid out for. */
     public final StatsLayout layout;
     /** Open connections, listeners included (nutcracker's conn_ncurr_conn()). */
@@ -32,9 +33,11 @@ public final class StatsSnapshot {
         server = new long[np][][];
         poolLatency = new long[np][LatencyHistogram.LENGTH];
         serverLatency = new long[np][][];
+        cluster = new long[np][];
         for (int p = 0; p < np; p++) {
             int ns = layout.nserver(p);
             server[p] = new long[ns][StatsServerField.COUNT];
+            cluster[p] = new long[layout.cluster(p) ? StatsClusterField.COUNT : 0];
             serverLatency[p] = new long[ns][LatencyHistogram.LENGTH];
         }
     }
@@ -58,6 +61,14 @@ public final class StatsSnapshot {
                 dst[i] += a[i];
             }
             LatencyHistogram.add(poolLatency[p], src.poolLatency[sp]);
+            if (cluster[p].length == src.cluster[sp].length) {
+                int nodes = StatsClusterField.CLUSTER_NODES.ordinal();
+                for (int i = 0; i < cluster[p].length; i++) {
+                    // counters add up over the event loops; the node count is each loop's view: the largest
+                    cluster[p][i] = i == nodes ? Math.max(cluster[p][i], src.cluster[sp][i])
+                            : cluster[p][i] + src.cluster[sp][i];
+                }
+            }
             for (int ss = 0; ss < from.nserver(sp); ss++) {
                 int s = layout.serverIndex(p, from.server(sp, ss));
                 if (s < 0) {
@@ -84,6 +95,7 @@ public final class StatsSnapshot {
         for (int p = 0; p < pool.length; p++) {
             System.arraycopy(src.pool[p], 0, pool[p], 0, pool[p].length);
             System.arraycopy(src.poolLatency[p], 0, poolLatency[p], 0, poolLatency[p].length);
+            System.arraycopy(src.cluster[p], 0, cluster[p], 0, Math.min(cluster[p].length, src.cluster[p].length));
             for (int s = 0; s < server[p].length; s++) {
                 System.arraycopy(src.server[p][s], 0, server[p][s], 0, server[p][s].length);
                 System.arraycopy(src.serverLatency[p][s], 0, serverLatency[p][s], 0, serverLatency[p][s].length);

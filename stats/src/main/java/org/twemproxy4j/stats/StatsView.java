@@ -50,6 +50,11 @@ public final class StatsView {
         return sum.server[p][s][f.ordinal()];
     }
 
+    /** A cluster pool's counter ({@link StatsLayout#cluster(int)} pools only). */
+    public long cluster(int p, StatsClusterField f) {
+        return sum.cluster[p][f.ordinal()];
+    }
+
     public LatencySummary poolLatency(int p) {
         return poolLatency[p];
     }

@@ -119,6 +119,9 @@ public final class ConfDiff {
         if (a.serverFailureLimit() != b.serverFailureLimit()) {
             k.add("server_failure_limit");
         }
+        if (a.redisCluster() != b.redisCluster()) {
+            k.add("redis_cluster");
+        }
         if (!sameServers(a.servers(), b.servers())) {
             k.add("servers");
         }

@@ -53,6 +53,7 @@ public final class ConfPool {
     private final int serverFailureLimit; // server_failure_limit:
     private final List<ConfServer> servers; // servers:, sorted by node name
     private final List<ConfSentinel> sentinels; // sentinels: (twemproxy4j), as written; empty when none
+    private boolean redisCluster; // redis_cluster: (servers are seed nodes of one Redis Cluster)
 
     ConfPool(String name, ConfListen listen, HashType hash, String hashTag, DistType distribution, int timeout,
             int backlog, int clientConnections, boolean redis, boolean tcpkeepalive, boolean reuseport, String redisAuth,
@@ -181,6 +182,20 @@ public final class ConfPool {
     /** Consecutive failures before ejection; default 2. */
     public int serverFailureLimit() {
         return serverFailureLimit;
+    }
+
+    /**
+     * {@code redis_cluster: true}: the servers are seed nodes of one Redis Cluster; keys go by its slot map
+     * (CRC16 of the {@code {...}} tag, 16384 slots), not by hash and distribution. Default false.
+     */
+    public boolean redisCluster() {
+        return redisCluster;
+    }
+
+    /** Set once by the validator, before the pool is published. */
+    ConfPool redisCluster(boolean b) {
+        redisCluster = b;
+        return this;
     }
 
     /** At least one server, in nutcracker's order (node name, length first, then bytes); unmodifiable. */

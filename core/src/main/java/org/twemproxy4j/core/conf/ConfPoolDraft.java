@@ -55,6 +55,8 @@ final class ConfPoolDraft {
     int serverConnectionsLine;
     int serverRetryTimeout = CONF_UNSET_NUM;
     int serverFailureLimit = CONF_UNSET_NUM;
+    int redisCluster = CONF_UNSET_NUM;
+    int redisClusterLine;
     final List<ServerDraft> servers = new ArrayList<>();
     final List<ConfSentinel> sentinels = new ArrayList<>(); // sentinels: (twemproxy4j)
     int sentinelsLine;
@@ -112,6 +114,9 @@ final class ConfPoolDraft {
                 return setNum(value, n -> serverRetryTimeout = n, serverRetryTimeout);
             case "server_failure_limit":
                 return setNum(value, n -> serverFailureLimit = n, serverFailureLimit);
+            case "redis_cluster":
+                redisClusterLine = valueLine;
+                return setBool(value, b -> redisCluster = b, redisCluster);
             case "servers":
                 return addServer(value, valueLine);
             case "sentinels":
@@ -391,6 +396,9 @@ final class ConfPoolDraft {
             throw new ConfException(file, line, nameText, null, null, "has no servers");
         }
         validateSentinels(file);
+        if (redisCluster == 1) {
+            validateCluster(file);
+        }
         servers.sort((a, b) -> ConfStrings.compare(a.name, b.name));
         for (int i = 0; i + 1 < servers.size(); i++) {
             ServerDraft s1 = servers.get(i);
@@ -425,6 +433,41 @@ final class ConfPoolDraft {
                         : ConfPool.CONF_DEFAULT_SERVER_RETRY_TIMEOUT,
                 serverFailureLimit != CONF_UNSET_NUM ? serverFailureLimit
                         : ConfPool.CONF_DEFAULT_SERVER_FAILURE_LIMIT,
-                list, sentinels);
+                list, sentinels).redisCluster(redisCluster == 1);
+    }
+
+    /**
+     * {@code redis_cluster: true}: the cluster decides where keys live, so the settings that choose a server
+     * for a key, a database or ejection cannot be set.
+     */
+    private void validateCluster(String file) throws ConfException {
+        String fixed = "cannot be set with redis_cluster: true (keys go by the cluster's slot map: CRC16 of the "
+                + "{...} hash tag, 16384 slots)";
+        if (redis != 1) {
+            throw new ConfException(file, redisClusterLine, nameText, "redis_cluster", null,
+                    "is only valid for a redis pool (redis: true)");
+        }
+        if (hash != null) {
+            throw new ConfException(file, redisClusterLine, nameText, "hash", null, fixed);
+        }
+        if (distribution != null) {
+            throw new ConfException(file, redisClusterLine, nameText, "distribution", null, fixed);
+        }
+        if (hashTag != null) {
+            throw new ConfException(file, redisClusterLine, nameText, "hash_tag", null, fixed);
+        }
+        if (redisDb > 0) {
+            throw new ConfException(file, redisClusterLine, nameText, "redis_db", null,
+                    "cannot be set with redis_cluster: true (a Redis Cluster has only database 0)");
+        }
+        if (autoEjectHosts == 1) {
+            throw new ConfException(file, redisClusterLine, nameText, "auto_eject_hosts", null,
+                    "cannot be set with redis_cluster: true (the cluster fails over; the proxy follows its "
+                            + "slot map)");
+        }
+        if (!sentinels.isEmpty()) {
+            throw new ConfException(file, sentinelsLine, nameText, "sentinels", null,
+                    "cannot be set with redis_cluster: true (the cluster finds its masters itself)");
+        }
     }
 }

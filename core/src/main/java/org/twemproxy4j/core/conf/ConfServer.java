@@ -30,6 +30,15 @@ public final class ConfServer {
         this.explicitName = explicitName;
     }
 
+    /**
+     * A node found at run time (a Redis Cluster node named by the cluster's slot map or a redirection):
+     * {@code host:port:1}, named {@code host:port}.
+     */
+    public static ConfServer node(String host, int port) {
+        String name = host + ":" + port;
+        return new ConfServer(name + ":1", name, host, port, 1, false, false);
+    }
+
     /** The node name: the explicit name, else {@code host:port}, else {@code host} for port 11211. */
     public String name() {
         return name;

@@ -90,6 +90,7 @@ public final class Msg {
     public int keyStep = 1;        // 2 when keys and values alternate (MSET): keys are the even entries
 
     public int err;                // errno on error
+    public int redirects;          // request: cluster redirections and retries so far (redis_cluster)
     public boolean error;          // error?
     public boolean ferror;         // one or more fragments are in error?
     public boolean done;           // done?
@@ -212,6 +213,7 @@ public final class Msg {
         integer = 0;
         depth = 0;
         perr = 0;
+        redirects = 0;
         llen = 0;
         flags = 0;
         for (int i = 0; i < nkeys; i++) {

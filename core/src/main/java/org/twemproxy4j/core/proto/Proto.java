@@ -21,6 +21,9 @@ public interface Proto {
      */
     int PERR_CROSS_SERVER = 1000;
 
+    /** {@link Msg#perr}: as {@link #PERR_CROSS_SERVER}, in a redis_cluster pool (keys in several slots). */
+    int PERR_CROSS_SLOT = 1001;
+
     /** {@link #route}: by the request's keys (server_pool_idx); keys on several servers get PERR_CROSS_SERVER. */
     int ROUTE_KEYS = -1;
     /** {@link #route}: split by key group into one fragment per server holding some (redis_fragment). */
@@ -101,6 +104,49 @@ public interface Proto {
      * Returns false when a fragment's reply has an unexpected type (the client then gets the EINVAL error reply).
      */
     default boolean coalesce(Msg r, Msg rsp, ProtoClient c) {
+        return false;
+    }
+
+    /** {@link #redirect}: not a redirection. */
+    int REDIRECT_NONE = 0;
+    /** {@link #redirect}: -MOVED slot host:port (the slot lives there now). */
+    int REDIRECT_MOVED = 1;
+    /** {@link #redirect}: -ASK slot host:port (this one request goes there, after ASKING). */
+    int REDIRECT_ASK = 2;
+    /** {@link #redirect}: -TRYAGAIN or -CLUSTERDOWN (try again a little later). */
+    int REDIRECT_RETRY = 3;
+
+    /**
+     * Classifies a response of a cluster node (redis_cluster pools only): one of the {@code REDIRECT_*} kinds.
+     * Must be cheap: it sees every response of such a pool.
+     */
+    default int redirect(Msg rsp) {
+        return REDIRECT_NONE;
+    }
+
+    /**
+     * For a MOVED or ASK response: fills {@code out} with the slot and the node it names. Returns false when
+     * the response cannot be read so. Cold path (may allocate).
+     */
+    default boolean redirectTarget(Msg rsp, ClusterTopology out) {
+        return false;
+    }
+
+    /** The request that asks a cluster node for the slot map (CLUSTER SLOTS), or null. */
+    default byte[] clusterSlotsRequest() {
+        return null;
+    }
+
+    /** The request that lets the next request reach a slot being imported (ASKING), or null. */
+    default byte[] askingRequest() {
+        return null;
+    }
+
+    /**
+     * Reads the reply to {@link #clusterSlotsRequest} into {@code out} (one {@link ClusterTopology#range} per
+     * slot range, its master first). Returns false when the reply is not a slot map. Cold path.
+     */
+    default boolean clusterSlots(Msg rsp, ClusterTopology out) {
         return false;
     }
 }

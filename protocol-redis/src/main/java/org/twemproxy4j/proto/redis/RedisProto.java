@@ -2,7 +2,9 @@ package org.twemproxy4j.proto.redis;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import org.twemproxy4j.core.proto.ClusterTopology;
 import org.twemproxy4j.core.proto.ProtoClient;
+import org.twemproxy4j.proto.redis.cluster.ClusterReplies;
 import org.twemproxy4j.core.msg.Msg;
 import org.twemproxy4j.core.util.ErrorReplies;
 import org.twemproxy4j.core.proto.Proto;
@@ -37,6 +39,11 @@ public final class RedisProto implements Proto {
     private static final long ERR_OOM = pack("OOM ");
     private static final long ERR_BUSY = pack("BUSY ");
     private static final long ERR_LOADING = pack("LOADING ");
+
+    private static final long ERR_MOVED = pack("MOVED ");
+    private static final long ERR_ASK = pack("ASK ");
+    private static final long ERR_TRYAGAIN = pack("TRYAGAIN");
+    private static final long ERR_CLUSTERDOWN = pack("CLUSTERD");
 
     private static final ErrorReplies ERRORS = new ErrorReplies("-ERR ");
 
@@ -81,6 +88,46 @@ public final class RedisProto implements Proto {
         int n = rsp.llen;
         long v = rsp.integer;
         return prefix(v, n, ERR_OOM, 4) || prefix(v, n, ERR_BUSY, 5) || prefix(v, n, ERR_LOADING, 8);
+    }
+
+    /** Redis Cluster redirections: -MOVED, -ASK, -TRYAGAIN, -CLUSTERDOWN (from the error's first 8 bytes). */
+    @Override
+    public int redirect(Msg rsp) {
+        if (rsp.type != RedisParser.RSP_ERROR) {
+            return REDIRECT_NONE;
+        }
+        int n = rsp.llen;
+        long v = rsp.integer;
+        if (prefix(v, n, ERR_MOVED, 6)) {
+            return REDIRECT_MOVED;
+        }
+        if (prefix(v, n, ERR_ASK, 4)) {
+            return REDIRECT_ASK;
+        }
+        if (prefix(v, n, ERR_TRYAGAIN, 8) || prefix(v, n, ERR_CLUSTERDOWN, 8)) {
+            return REDIRECT_RETRY;
+        }
+        return REDIRECT_NONE;
+    }
+
+    @Override
+    public boolean redirectTarget(Msg rsp, ClusterTopology out) {
+        return ClusterReplies.redirectTarget(rsp, out);
+    }
+
+    @Override
+    public byte[] clusterSlotsRequest() {
+        return ClusterReplies.CLUSTER_SLOTS;
+    }
+
+    @Override
+    public byte[] askingRequest() {
+        return ClusterReplies.ASKING;
+    }
+
+    @Override
+    public boolean clusterSlots(Msg rsp, ClusterTopology out) {
+        return ClusterReplies.clusterSlots(rsp, out);
     }
 
     private static boolean prefix(long got, int ngot, long want, int nwant) {
@@ -130,6 +177,9 @@ public final class RedisProto implements Proto {
             return;
         }
         switch (perr) {
+            case Proto.PERR_CROSS_SLOT:
+                c.append(rsp, ascii("-CROSSSLOT Keys in request don't hash to the same slot\r\n"));
+                return;
             case Proto.PERR_CROSS_SERVER:
                 c.append(rsp, ascii("-CROSSSLOT Keys in request don't hash to the same server (command '"
                         + RedisCommand.of(req.type).lower + "')\r\n"));

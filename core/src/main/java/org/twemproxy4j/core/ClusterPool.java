@@ -1,0 +1,564 @@
+package org.twemproxy4j.core;
+
+import org.twemproxy4j.core.conf.ConfServer;
+import org.twemproxy4j.core.msg.Msg;
+import org.twemproxy4j.core.proto.ClusterTopology;
+import org.twemproxy4j.core.proto.Proto;
+import org.twemproxy4j.core.util.Log;
+import org.twemproxy4j.core.util.NcErrno;
+import org.twemproxy4j.event.Timer;
+import org.twemproxy4j.hashkit.ClusterKeySlot;
+import org.twemproxy4j.mbuf.Mbuf;
+
+/**
+ * A redis pool in front of one Redis Cluster ({@code redis_cluster: true}): the slot map, the node set, the
+ * map refreshes and the redirections. Beyond nutcracker, which cannot front a cluster. Event-loop confined:
+ * each worker keeps its own map and refreshes it on its own (no state is shared between workers).
+ *
+ * <p>Nodes are the pool's {@link Server}s: the configured seeds first, then every master the map or a
+ * redirection names, appended as it is first seen (a node is never removed; a node that left the cluster
+ * simply owns no slot). Each node keeps the pool's pipelined {@link ServerConn}s, as any server does.
+ *
+ * <pre>
+ *   client request --index: slot (CRC16 of the tag) -&gt; slots[slot] = node--&gt; s.imsg_q -&gt; s.omsg_q
+ *                                                                                  |
+ *        reply to the client &lt;-- not a redirection &lt;-- {@link #redirect} &lt;-- response
+ *                                                        |  MOVED: map updated, sent again to the named node
+ *                                                        |  ASK: ASKING + the request to the named node
+ *                                                        |  TRYAGAIN/CLUSTERDOWN: sent again after a backoff
+ * </pre>
+ * A redirected request stays on its client's out_q, not done, so the client's reply order holds: it is taken
+ * off the server's out_q, its mbufs are rewound (sending consumed them) and it is enqueued again.
+ *
+ * <p>The map is loaded with CLUSTER SLOTS, sent as a swallowed request on a node's ordinary connection (never
+ * blocking the loop), at start, every {@link #REFRESH_INTERVAL_MS} ms, after a MOVED, and when a node
+ * connection fails. One refresh is in flight at a time; triggers meanwhile coalesce into it, and refreshes
+ * start at most every {@link #REFRESH_MIN_GAP_MS} ms.
+ */
+final class ClusterPool implements ClusterTopology {
+    static final long REFRESH_INTERVAL_MS = 10_000;   // periodic refresh of the slot map
+    static final long REFRESH_MIN_GAP_MS = 100;       // refreshes start at most this often
+    static final long REFRESH_TIMEOUT_MS = 2_000;     // a refresh unanswered this long is given up
+    static final int MAX_REDIRECTS = 5;               // MOVED/ASK/TRYAGAIN/CLUSTERDOWN per request
+    static final long RETRY_BACKOFF_MS = 25;          // TRYAGAIN/CLUSTERDOWN: 25, 50, 75 ... ms
+    private static final int NONE = -1;
+
+    final ServerPool pool;
+    private Context ctx;
+    private final int[] slots = new int[ClusterKeySlot.SLOTS]; // slot -> node (server index), NONE unknown
+    private int[] next;                                        // the map being read from a refresh
+    private boolean nextOk;
+    private int tSlot;                                         // a redirection's slot
+    private int tNode;                                         // a redirection's node
+    private final Timer timer = new Timer(t -> tick());
+    Msg refreshMsg;                                            // the CLUSTER SLOTS request in flight, or null
+    private long refreshStarted;
+    private long lastRefresh;                                  // when the last refresh started
+    private boolean refreshWanted;                             // a trigger came during the gap
+    private int cursor;                                        // next node asked for the map
+    private Msg[] delayed = new Msg[16];                       // requests waiting to be sent again
+    private long[] due = new long[16];
+    private int ndelayed;
+
+    // counters (this worker's)
+    long nmoved;
+    long nask;
+    long nretry;
+    long nrefresh;
+
+    // slot grouping scratch for split commands
+    private final int[] slotStamp = new int[ClusterKeySlot.SLOTS];
+    private final int[] slotFrag = new int[ClusterKeySlot.SLOTS];
+    private int stamp;
+    private int[] fragCount = new int[16];
+    private int[] fragStart = new int[16];
+    private int[] order = new int[16];
+    private boolean[] owners = new boolean[16];                 // fanOut scratch: nodes owning slots
+
+    ClusterPool(ServerPool pool) {
+        this.pool = pool;
+        java.util.Arrays.fill(slots, NONE);
+    }
+
+    /** Starts the topology work on the loop of {@code ctx}: the first map load and the periodic refresh. */
+    void start(Context ctx) {
+        if (this.ctx != null) {
+            return;
+        }
+        this.ctx = ctx;
+        refresh();
+        arm();
+    }
+
+    // ---------------------------------------------------------------- where a key goes
+
+    /** The node of {@code key}: the slot's master, or a seed while the slot is unknown (it redirects). */
+    int index(byte[] key, int len) {
+        return node(ClusterKeySlot.slot(key, 0, len));
+    }
+
+    private int node(int slot) {
+        int n = slots[slot];
+        if (n == NONE) {
+            n = 0;
+        }
+        return n;
+    }
+
+    /** The slot of key entry {@code i} of {@code msg}. */
+    int slot(Msg msg, int i) {
+        int len = msg.keyLen[i];
+        byte[] k = pool.keyScratch(len);
+        msg.copyKey(i, k);
+        return ClusterKeySlot.slot(k, 0, len);
+    }
+
+    /** The node of key entry {@code i} of {@code msg}. */
+    int keyIndex(Msg msg, int i) {
+        return node(slot(msg, i));
+    }
+
+    /** A request's node; {@link ServerPool#IDX_CROSS} when its keys are in several slots (-CROSSSLOT). */
+    int index(Msg msg) {
+        int n = msg.nkeys;
+        if (n == 0) {
+            return 0; // a keyless command: any node answers it
+        }
+        int step = msg.keyStep;
+        int s = slot(msg, 0);
+        for (int i = step; i < n; i += step) {
+            if (slot(msg, i) != s) {
+                return ServerPool.IDX_CROSS;
+            }
+        }
+        return node(s);
+    }
+
+    /**
+     * Splits a multi-key request (MGET, MSET, DEL, UNLINK, EXISTS, TOUCH) into one fragment per slot: a
+     * cluster node refuses keys of several slots in one command, even when it owns them all.
+     */
+    void fragment(ClientConn c, Msg msg) {
+        int ng = msg.nkeyGroups();
+        int step = msg.keyStep;
+        if (msg.keyFrag == null || msg.keyFrag.length < ng) {
+            int n = Math.max(ng, 16);
+            msg.keyFrag = new int[n];
+            msg.keyFragIdx = new int[n];
+        }
+        if (order.length < ng) {
+            int n = Math.max(ng, order.length << 1);
+            order = new int[n];
+            fragCount = new int[n];
+            fragStart = new int[n];
+        }
+        if (++stamp == 0) {
+            java.util.Arrays.fill(slotStamp, 0);
+            stamp = 1;
+        }
+        int nfrag = 0;
+        for (int g = 0; g < ng; g++) {
+            int s = slot(msg, g * step);
+            if (slotStamp[s] != stamp) {
+                slotStamp[s] = stamp;
+                slotFrag[s] = nfrag;
+                fragCount[nfrag] = 0;
+                order[nfrag] = s; // the fragment's slot, until the groups are laid out below
+                nfrag++;
+            }
+            int f = slotFrag[s];
+            msg.keyFrag[g] = f;
+            msg.keyFragIdx[g] = fragCount[f]++;
+        }
+        if (msg.frags == null || msg.frags.length < nfrag) {
+            msg.frags = new Msg[Math.max(nfrag, pool.servers.length)];
+        }
+        for (int f = 0; f < nfrag; f++) {
+            Msg sub = c.fragmentGet(msg, node(order[f]));
+            msg.frags[f] = sub;
+        }
+        int off = 0;
+        for (int f = 0; f < nfrag; f++) {
+            fragStart[f] = off;
+            off += fragCount[f];
+        }
+        for (int g = 0; g < ng; g++) {
+            order[fragStart[msg.keyFrag[g]] + msg.keyFragIdx[g]] = g;
+        }
+        ctx.fragmentScratch(ng, 0);
+        int[] groups = ctx.groupScratch;
+        for (int f = 0; f < nfrag; f++) {
+            int n = fragCount[f];
+            System.arraycopy(order, fragStart[f], groups, 0, n);
+            c.proto.fragment(msg, groups, n, msg.frags[f], c);
+        }
+        c.forwardFragments(msg, nfrag);
+    }
+
+    /**
+     * A whole-pool command (DBSIZE, KEYS, FLUSHALL, INFO ...): one fragment for each master that owns slots,
+     * so that replicas given as seeds and nodes that left the cluster are not counted. Not on the request path
+     * of keyed commands (it scans the slot map).
+     */
+    void fanOut(ClientConn c, Msg msg) {
+        int nserver = pool.servers.length;
+        if (owners.length < nserver) {
+            owners = new boolean[Math.max(nserver, owners.length << 1)];
+        }
+        java.util.Arrays.fill(owners, false);
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != NONE) {
+                owners[slots[i]] = true;
+            }
+        }
+        owners[0] |= ctx == null || !anyOwner(nserver); // no map yet: ask the first seed
+        if (msg.frags == null || msg.frags.length < nserver) {
+            msg.frags = new Msg[nserver];
+        }
+        int n = 0;
+        for (int s = 0; s < nserver; s++) {
+            if (owners[s]) {
+                Msg sub = c.fragmentGet(msg, s);
+                c.proto.fragmentTo(msg, s, nserver, sub, c);
+                msg.frags[n++] = sub;
+            }
+        }
+        c.forwardFragments(msg, n);
+    }
+
+    private boolean anyOwner(int nserver) {
+        for (int s = 0; s < nserver; s++) {
+            if (owners[s]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- redirections
+
+    /**
+     * Sees a response of node connection {@code s} before it reaches the client (rsp_forward). Returns true
+     * when it was a redirection that this pool handles (the response is freed and the request sent again);
+     * false to forward it as usual (not a redirection, or the request's redirections are used up).
+     */
+    boolean redirect(ServerConn s, Msg rsp) {
+        Proto proto = s.proto;
+        int kind = proto.redirect(rsp);
+        if (kind == Proto.REDIRECT_NONE) {
+            return false;
+        }
+        Msg pmsg = s.omsgQ.first();
+        if (pmsg.redirects >= MAX_REDIRECTS) {
+            if (kind == Proto.REDIRECT_MOVED) {
+                refresh();
+            }
+            return false;
+        }
+        int node = NONE;
+        if (kind != Proto.REDIRECT_RETRY) {
+            tSlot = NONE;
+            if (!proto.redirectTarget(rsp, this) || tSlot == NONE) {
+                return false;
+            }
+            node = tNode;
+        }
+        s.dequeueOutq(pmsg);
+        pmsg.redirects++;
+        Response.put(ctx, rsp);
+        rewind(pmsg);
+        switch (kind) {
+            case Proto.REDIRECT_MOVED:
+                nmoved++;
+                slots[tSlot] = node;
+                if (Log.enabled(Log.LOG_VERB)) {
+                    Log.log(Log.LOG_VERB, "req " + pmsg.id + " moved: slot " + tSlot + " to "
+                            + pool.servers[node].pname);
+                }
+                refresh();
+                send(pmsg, node, false);
+                break;
+            case Proto.REDIRECT_ASK:
+                nask++;
+                send(pmsg, node, true);
+                break;
+            default:
+                nretry++;
+                delay(pmsg, s.server.idx);
+                break;
+        }
+        return true;
+    }
+
+    /** Sending consumed the request's mbufs (pos moved to last): make it whole again to send it again. */
+    private static void rewind(Msg msg) {
+        for (Mbuf b = msg.mhdr.first(); b != null; b = b.next()) {
+            b.pos(b.start());
+        }
+    }
+
+    /** TRYAGAIN/CLUSTERDOWN: the request waits a little (longer at each try), then goes to its slot's node. */
+    private void delay(Msg msg, int node) {
+        if (ndelayed == delayed.length) {
+            delayed = java.util.Arrays.copyOf(delayed, ndelayed << 1);
+            due = java.util.Arrays.copyOf(due, ndelayed << 1);
+        }
+        msg.serverIdx = node;
+        delayed[ndelayed] = msg;
+        due[ndelayed] = ctx.now() + RETRY_BACKOFF_MS * msg.redirects;
+        ndelayed++;
+        arm();
+    }
+
+    /** Enqueues {@code msg} on a connection of node {@code node}, after an ASKING when {@code asking}. */
+    private void send(Msg msg, int node, boolean asking) {
+        Server server = pool.servers[node];
+        ServerConn s = server.conn(ctx.conns);
+        int e = s.connect();
+        if (e != 0) {
+            s.err = e;
+            ctx.close(s);
+            fail(msg, e);
+            return;
+        }
+        if (s.imsgQ.isEmpty()) {
+            ctx.evb.addOut(s.reg);
+        }
+        if (!s.authenticated && pool.requireAuth) {
+            s.addAuth();
+        }
+        if (asking) {
+            byte[] a = s.proto.askingRequest();
+            Msg am = ctx.msgGet(s, true);
+            ctx.msgPool.append(am, a, 0, a.length);
+            am.swallow = true;
+            am.owner = null;
+            s.enqueueInq(am);
+        }
+        s.enqueueInq(msg);
+        msg.serverIdx = node;
+        server.stats[CoreStats.REQUESTS]++;
+        server.stats[CoreStats.REQUEST_BYTES] += msg.mlen;
+    }
+
+    /** A request that cannot be sent again gets the error (req_forward_error). */
+    private void fail(Msg msg, int e) {
+        if (msg == refreshMsg) {
+            refreshMsg = null;
+            Request.put(ctx, msg);
+            refreshWanted = true; // from the next node, after the gap
+            arm();
+            return;
+        }
+        if (msg.swallow) {
+            Request.put(ctx, msg); // its client is gone
+            return;
+        }
+        msg.done = true;
+        msg.error = true;
+        msg.err = e;
+        if (msg.fragOwner != null) {
+            Request.fragDone(ctx, msg);
+        } else if (msg.noreply) {
+            Request.put(ctx, msg);
+        } else {
+            ((ClientConn) msg.owner).replyReady();
+        }
+    }
+
+    // ---------------------------------------------------------------- the slot map
+
+    /** Asks a node for the slot map, unless a refresh is in flight or one started very recently. */
+    void refresh() {
+        if (ctx == null) {
+            return;
+        }
+        long now = ctx.now();
+        if (refreshMsg != null) {
+            if (now - refreshStarted < REFRESH_TIMEOUT_MS) {
+                return; // coalesced into the refresh in flight
+            }
+            refreshMsg = null; // given up: its answer, if it ever comes, is swallowed
+        }
+        if (now - lastRefresh < REFRESH_MIN_GAP_MS) {
+            refreshWanted = true;
+            arm();
+            return;
+        }
+        refreshWanted = false;
+        lastRefresh = now;
+        refreshStarted = now;
+        nrefresh++;
+        Server[] ss = pool.servers;
+        int node = cursor++ % ss.length;
+        if (cursor >= ss.length) {
+            cursor = 0;
+        }
+        byte[] req = pool.proto.clusterSlotsRequest();
+        ServerConn s = ss[node].conn(ctx.conns);
+        Msg m = ctx.msgGet(s, true);
+        ctx.msgPool.append(m, req, 0, req.length);
+        m.swallow = true;
+        m.owner = null;
+        refreshMsg = m;
+        if (Log.enabled(Log.LOG_VERB)) {
+            Log.log(Log.LOG_VERB, "pool '" + pool.name + "' loads the slot map from " + ss[node].pname);
+        }
+        send(m, node, false);
+    }
+
+    /** The answer to the refresh in flight (a swallowed response, freed by the caller). */
+    void onSlots(Msg rsp) {
+        refreshMsg = null;
+        int[] n = new int[ClusterKeySlot.SLOTS];
+        java.util.Arrays.fill(n, NONE);
+        next = n;
+        nextOk = true;
+        boolean ok = pool.proto.clusterSlots(rsp, this) && nextOk;
+        next = null;
+        if (!ok) {
+            if (Log.enabled(Log.LOG_WARN)) {
+                Log.warn("pool '" + pool.name + "': no slot map in a CLUSTER SLOTS reply; trying another node");
+            }
+            refreshWanted = true;
+            arm();
+            return;
+        }
+        int known = 0;
+        for (int i = 0; i < n.length; i++) {
+            if (n[i] != NONE) {
+                slots[i] = n[i];
+                known++;
+            }
+        }
+        if (Log.enabled(Log.LOG_VERB)) {
+            Log.log(Log.LOG_VERB, "pool '" + pool.name + "' slot map: " + known + " slots on "
+                    + pool.servers.length + " nodes");
+        }
+    }
+
+    /** The refresh in flight was lost (its connection failed). */
+    void refreshLost(Msg msg) {
+        if (msg == refreshMsg) {
+            refreshMsg = null;
+            refreshWanted = true;
+            arm();
+        }
+    }
+
+    /** A node connection failed: the cluster may be failing over; reload the map. */
+    void nodeFailed() {
+        refresh();
+    }
+
+    @Override
+    public void range(int from, int to, String host, int port) {
+        int node = nodeOf(host, port);
+        for (int i = from; i <= to; i++) {
+            next[i] = node;
+        }
+    }
+
+    @Override
+    public void target(int slot, String host, int port) {
+        tSlot = slot;
+        tNode = nodeOf(host, port);
+    }
+
+    /** The index of node {@code host:port}, added to the pool when first seen. */
+    private int nodeOf(String host, int port) {
+        Server[] ss = pool.servers;
+        for (int i = 0; i < ss.length; i++) {
+            ConfServer c = ss[i].conf;
+            if (c.port() == port && c.host().equals(host)) {
+                return i;
+            }
+        }
+        String name = host + ":" + port;
+        for (int i = 0; i < ss.length; i++) {
+            if (ss[i].name.equals(name)) {
+                return i; // a seed named by its address
+            }
+        }
+        Server[] grown = java.util.Arrays.copyOf(ss, ss.length + 1);
+        grown[ss.length] = new Server(pool, ss.length, ConfServer.node(host, port));
+        pool.servers = grown;
+        ctx.stats.nodesChanged();
+        if (Log.enabled(Log.LOG_INFO)) {
+            Log.info("pool '" + pool.name + "' adds cluster node '" + name + "'");
+        }
+        return ss.length;
+    }
+
+    /** This worker's counters, in StatsClusterField order, into {@code dst} (a stats snapshot). */
+    void counters(long[] dst) {
+        if (dst.length < 5) {
+            return;
+        }
+        dst[0] = nmoved;
+        dst[1] = nask;
+        dst[2] = nretry;
+        dst[3] = nrefresh;
+        dst[4] = pool.servers.length;
+    }
+
+    // ---------------------------------------------------------------- timer
+
+    private void arm() {
+        if (ctx == null) {
+            return;
+        }
+        long now = ctx.now();
+        long when = lastRefresh + REFRESH_INTERVAL_MS;
+        if (refreshWanted) {
+            when = Math.min(when, lastRefresh + REFRESH_MIN_GAP_MS);
+        }
+        if (refreshMsg != null) {
+            when = Math.min(when, refreshStarted + REFRESH_TIMEOUT_MS);
+        }
+        for (int i = 0; i < ndelayed; i++) {
+            when = Math.min(when, due[i]);
+        }
+        when = Math.max(when, now + 1);
+        if (timer.armed()) {
+            if (timer.deadline() <= when) {
+                return;
+            }
+            ctx.evb.delTimer(timer);
+        }
+        ctx.evb.addTimer(timer, when);
+    }
+
+    private void tick() {
+        long now = ctx.now();
+        int n = ndelayed;
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            Msg m = delayed[i];
+            if (due[i] <= now) {
+                delayed[i] = null;
+                int node = m.serverIdx;
+                if (m.fragOwner == null && !m.swallow && m.nkeys > 0) {
+                    int idx = index(m);
+                    if (idx >= 0) {
+                        node = idx;
+                    }
+                }
+                send(m, node < pool.servers.length ? node : 0, false);
+            } else {
+                delayed[kept] = m;
+                due[kept] = due[i];
+                if (kept != i) {
+                    delayed[i] = null;
+                }
+                kept++;
+            }
+        }
+        ndelayed = kept;
+        if (refreshWanted || now - lastRefresh >= REFRESH_INTERVAL_MS
+                || (refreshMsg != null && now - refreshStarted >= REFRESH_TIMEOUT_MS)) {
+            refresh();
+        }
+        arm();
+    }
+}

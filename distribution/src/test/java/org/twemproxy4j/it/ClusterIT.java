@@ -1,0 +1,405 @@
+package org.twemproxy4j.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.twemproxy4j.it.fixture.Await;
+import org.twemproxy4j.it.fixture.Ports;
+import org.twemproxy4j.it.fixture.RedisCluster;
+import org.twemproxy4j.it.fixture.RedisServer;
+import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * A real Redis Cluster (3 masters, 3 replicas) behind a {@code redis_cluster: true} pool of twemproxy4j's core
+ * (in this JVM), driven by jedis as a plain redis client. The tests run in order: the last one kills a master.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+    private RedisCluster cluster;
+    private InProcessProxy proxy;
+    private int port;
+    private String replica;
+
+    @BeforeAll
+    void start() throws Exception {
+        cluster = RedisCluster.start(3);
+        port = Ports.free();
+        // three seeds, one of them a replica: the proxy finds the other masters through the slot map
+        replica = Await.value("a replica", Duration.ofSeconds(20),
+                () -> RedisCluster.nodes(cluster.any()).stream().filter(n -> !n.master()).findFirst(),
+                java.util.Optional::isPresent).orElseThrow().address();
+        String yaml = "cl:\n  listen: 127.0.0.1:" + port + "\n  redis: true\n  redis_cluster: true\n"
+                + "  timeout: 2000\n  servers:\n   - " + cluster.servers().get(0).address() + ":1\n   - "
+                + cluster.servers().get(1).address() + ":1\n   - " + replica + ":1\n";
+        proxy = new InProcessProxy(yaml, 16384);
+    }
+
+    @AfterAll
+    void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private Jedis client() {
+        Jedis j = new Jedis("127.0.0.1", port, 5000);
+        j.connect();
+        return j;
+    }
+
+    @Test
+    @Order(1)
+    void everyKeyLandsOnTheMasterOfItsSlot() {
+        List<RedisCluster.Node> masters = cluster.masters();
+        assertEquals(3, masters.size());
+        Set<String> used = new HashSet<>();
+        try (Jedis j = client()) {
+            for (int i = 0; i < 300; i++) {
+                String k = "place:" + i;
+                assertEquals("OK", j.set(k, "v" + i));
+            }
+            for (int i = 0; i < 300; i++) {
+                String k = "place:" + i;
+                int slot = cluster.keyslot(k);
+                RedisCluster.Node owner = cluster.owner(slot);
+                used.add(owner.address());
+                RedisServer direct = cluster.server(owner.address());
+                String raw = direct.command("GET", k);
+                assertEquals("$" + ("v" + i).length() + "\r\nv" + i + "\r\n", raw, k + " (slot " + slot + ")");
+                assertEquals("v" + i, j.get(k));
+            }
+        }
+        assertEquals(3, used.size(), "keys on every master");
+    }
+
+    @Test
+    @Order(2)
+    void multiKeyCommandsSpanEveryMaster() {
+        try (Jedis j = client()) {
+            String[] kv = new String[60];
+            String[] keys = new String[30];
+            for (int i = 0; i < 30; i++) {
+                keys[i] = "mk:" + i;
+                kv[2 * i] = keys[i];
+                kv[2 * i + 1] = "val" + i;
+            }
+            Set<String> owners = new HashSet<>();
+            for (String k : keys) {
+                owners.add(cluster.owner(cluster.keyslot(k)).address());
+            }
+            assertEquals(3, owners.size(), "the keys span the 3 masters");
+            assertEquals("OK", j.mset(kv));
+            List<String> got = j.mget(keys);
+            for (int i = 0; i < 30; i++) {
+                assertEquals("val" + i, got.get(i));
+            }
+            List<String> withMissing = j.mget("mk:0", "nosuch:1", "mk:29");
+            assertEquals("val0", withMissing.get(0));
+            assertNull(withMissing.get(1));
+            assertEquals("val29", withMissing.get(2));
+            assertEquals(30L, j.exists(keys));
+            assertEquals(30L, j.touch(keys));
+            assertEquals(15L, j.del(java.util.Arrays.copyOf(keys, 15)));
+            assertEquals(15L, j.unlink(java.util.Arrays.copyOfRange(keys, 15, 30)));
+            assertEquals(0L, j.exists(keys));
+            // whole-pool commands go to the masters that own slots (a replica is not counted twice)
+            j.mset(kv);
+            long total = 0;
+            for (RedisCluster.Node m : cluster.masters()) {
+                String r = cluster.server(m.address()).command("DBSIZE");
+                total += Long.parseLong(r.substring(1).trim());
+            }
+            // the replica seed holds a copy of its master's keys: counting it too would be wrong
+            Await.until("the replica seed in sync", Duration.ofSeconds(20),
+                    () -> !cluster.server(replica).command("DBSIZE").equals(":0\r\n"));
+            assertEquals(total, j.dbSize());
+            assertEquals(30L, j.del(keys));
+            // co-located commands: one slot, or -CROSSSLOT
+            j.set("{u1}a", "x");
+            assertEquals("OK", j.rename("{u1}a", "{u1}b"));
+            assertEquals("x", j.get("{u1}b"));
+            try {
+                j.rename("{u1}b", "{u2}b");
+                fail("RENAME across slots succeeded");
+            } catch (JedisDataException e) {
+                assertEquals("CROSSSLOT Keys in request don't hash to the same slot", e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
+    void workersEachFollowTheClusterAndTheirStatsAdd() throws Exception {
+        int wport = Ports.free();
+        String yaml = "wk:\n  listen: 127.0.0.1:" + wport + "\n  redis: true\n  redis_cluster: true\n  servers:\n   - "
+                + cluster.servers().get(0).address() + ":1\n";
+        try (Twemproxy4jProcess p = Twemproxy4jProcess.start(yaml, "--workers=2")) {
+            for (int c = 0; c < 4; c++) { // connections spread over the workers
+                try (Jedis j = new Jedis("127.0.0.1", wport, 5000)) {
+                    String[] kv = new String[40];
+                    String[] keys = new String[20];
+                    for (int i = 0; i < 20; i++) {
+                        keys[i] = "wk:" + c + ":" + i;
+                        kv[2 * i] = keys[i];
+                        kv[2 * i + 1] = "v" + i;
+                    }
+                    assertEquals("OK", j.mset(kv));
+                    List<String> got = j.mget(keys);
+                    for (int i = 0; i < 20; i++) {
+                        assertEquals("v" + i, got.get(i));
+                    }
+                }
+            }
+            String json = Await.value("stats with every master", Duration.ofSeconds(10), p::stats,
+                    s -> cluster.masters().stream().allMatch(m -> s.contains("\"" + m.address() + "\": {")));
+            assertTrue(json.contains("\"cluster_map_refreshes\":"), json);
+            assertTrue(json.matches("(?s).*\"cluster_nodes\":[3-9].*"), json);
+        }
+    }
+
+    /** Pipelined SET/GET of tagged values on several connections while {@code work} runs; returns errors. */
+    private List<String> underLoad(int clients, Runnable work, Set<String> keysOut) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+        AtomicLong ops = new AtomicLong();
+        List<Thread> ts = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            int cid = c;
+            Thread t = new Thread(() -> {
+                try (Jedis j = client()) {
+                    int round = 0;
+                    while (!stop.get()) {
+                        Pipeline p = j.pipelined();
+                        List<Response<String>> sets = new ArrayList<>();
+                        List<Response<String>> gets = new ArrayList<>();
+                        List<String> want = new ArrayList<>();
+                        for (int i = 0; i < 32; i++) {
+                            String k = "load:" + cid + ":" + i;
+                            String v = cid + ":" + i + ":" + round;
+                            sets.add(p.set(k, v));
+                            gets.add(p.get(k));
+                            want.add(v);
+                        }
+                        p.sync();
+                        for (int i = 0; i < 32; i++) {
+                            if (!"OK".equals(sets.get(i).get())) {
+                                errors.add("set " + i + ": " + sets.get(i).get());
+                            }
+                            if (!want.get(i).equals(gets.get(i).get())) {
+                                errors.add("get " + i + ": " + gets.get(i).get() + " != " + want.get(i));
+                            }
+                        }
+                        ops.addAndGet(64);
+                        round++;
+                    }
+                } catch (Exception e) {
+                    errors.add(e.toString());
+                }
+            });
+            t.start();
+            ts.add(t);
+        }
+        for (int c = 0; c < clients; c++) {
+            for (int i = 0; i < 32; i++) {
+                keysOut.add("load:" + c + ":" + i);
+            }
+        }
+        Await.until("load running", Duration.ofSeconds(10), () -> ops.get() > 1000);
+        work.run();
+        long at = ops.get();
+        Await.until("load after the work", Duration.ofSeconds(10), () -> ops.get() > at + 1000);
+        stop.set(true);
+        for (Thread t : ts) {
+            t.join(10_000);
+        }
+        return new ArrayList<>(errors);
+    }
+
+    @Test
+    @Order(4)
+    void reshardingToANewNodeUnderPipelinedLoadShowsNoErrors() throws Exception {
+        RedisServer added = cluster.addMaster();
+        Set<String> keys = new HashSet<>();
+        List<String> errors = underLoad(4, () -> {
+            // move the slots of some loaded keys (and a few neighbours) from their masters to the new node
+            Set<Integer> slots = new HashSet<>();
+            for (int c = 0; c < 4; c++) {
+                for (int i = 0; i < 32; i += 4) {
+                    slots.add(cluster.keyslot("load:" + c + ":" + i));
+                }
+            }
+            for (int s : slots) {
+                RedisServer from = cluster.server(cluster.owner(s).address());
+                cluster.moveSlot(s, from, added);
+            }
+        }, keys);
+        assertEquals(List.of(), errors, "client-visible errors during the resharding");
+        cluster.awaitOk(Duration.ofSeconds(20));
+        assertTrue(cluster.masters().stream().anyMatch(n -> n.address().equals(added.address())
+                && !n.ranges().isEmpty()), "the new node owns slots");
+        // every key readable through the proxy, and served by its slot's owner
+        try (Jedis j = client()) {
+            int onNew = 0;
+            for (String k : keys) {
+                String v = j.get(k);
+                assertTrue(v != null, k);
+                String owner = cluster.owner(cluster.keyslot(k)).address();
+                assertTrue(cluster.server(owner).command("GET", k).contains(v), k);
+                if (owner.equals(added.address())) {
+                    onNew++;
+                }
+            }
+            assertTrue(onNew > 0, "keys served by the new node");
+        }
+    }
+
+    @Test
+    @Order(5)
+    void statsShowEveryNodeAndTheRedirections() {
+        org.twemproxy4j.stats.Stats stats = proxy.core.stats();
+        org.twemproxy4j.stats.StatsView v = stats.refresh(5000);
+        String json = org.twemproxy4j.stats.StatsJson.render(stats, v, System.currentTimeMillis(), true);
+        String prom = org.twemproxy4j.stats.PrometheusFormat.render(stats, v, System.currentTimeMillis());
+        // every master that owns slots is a server of the pool, named by its address, with its requests
+        for (RedisCluster.Node m : cluster.masters()) {
+            int i = json.indexOf("\"" + m.address() + "\": {");
+            assertTrue(i > 0, m.address() + " in " + json);
+            assertTrue(prom.contains("server=\"" + m.address() + "\""), m.address());
+        }
+        long moved = number(json, "cluster_moved");
+        long ask = number(json, "cluster_ask");
+        long refreshes = number(json, "cluster_map_refreshes");
+        assertTrue(moved > 0, "MOVED followed during the resharding: " + json);
+        assertTrue(refreshes > 1, "map refreshed after MOVED: " + json);
+        assertTrue(number(json, "cluster_nodes") >= 4, json);
+        assertTrue(prom.contains("twemproxy4j_cluster_moved_total{pool=\"cl\"} " + moved), prom);
+        assertTrue(prom.contains("twemproxy4j_cluster_ask_total{pool=\"cl\"} " + ask), prom);
+        System.out.println("ClusterIT: moved " + moved + ", ask " + ask + ", map refreshes " + refreshes);
+    }
+
+    private static long number(String json, String key) {
+        int i = json.indexOf("\"" + key + "\":");
+        assertTrue(i >= 0, key + " in " + json);
+        int s = i + key.length() + 3;
+        int e = s;
+        while (Character.isDigit(json.charAt(e))) {
+            e++;
+        }
+        return Long.parseLong(json.substring(s, e));
+    }
+
+    @Test
+    @Order(6)
+    void aKilledMasterIsReplacedByItsReplica() throws Exception {
+        String k = "fo:0";
+        RedisCluster.Node victim = cluster.owner(cluster.keyslot(k));
+        try (Jedis j = client()) {
+            assertEquals("OK", j.set(k, "before"));
+        }
+        // the replica must have the value before its master dies
+        assertEquals(":1\r\n", cluster.server(victim.address()).command("WAIT", "1", "5000"));
+        // a client keeps reading and writing keys of every master (the victim's too) through the failover
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<long[]> log = new ConcurrentLinkedQueue<>(); // {nanos, 1 ok / 0 error}
+        Thread t = new Thread(() -> {
+            Jedis j = null;
+            int i = 0;
+            while (!stop.get()) {
+                String key = "live:" + (i++ % 64);
+                try {
+                    if (j == null) {
+                        j = client();
+                    }
+                    boolean ok = "OK".equals(j.set(key, "x" + i)) && ("x" + i).equals(j.get(key));
+                    log.add(new long[] {System.nanoTime(), ok ? 1 : 0});
+                } catch (Exception e) {
+                    log.add(new long[] {System.nanoTime(), 0});
+                    if (j != null) {
+                        j.close();
+                    }
+                    j = null; // a broken connection: take a new one
+                }
+            }
+            if (j != null) {
+                j.close();
+            }
+        });
+        t.start();
+        Await.until("load before the kill", Duration.ofSeconds(10), () -> log.size() > 100);
+        long killed = System.nanoTime();
+        cluster.server(victim.address()).close();
+        // errors only until the replica is promoted; then every request succeeds
+        Await.until("service through the promoted replica", Duration.ofSeconds(30), () -> {
+            long lastError = 0;
+            int okAfter = 0;
+            for (long[] e : log) {
+                if (e[0] < killed) {
+                    continue;
+                }
+                if (e[1] == 0) {
+                    lastError = e[0];
+                    okAfter = 0;
+                } else {
+                    okAfter++;
+                }
+            }
+            return lastError > 0 && okAfter > 2000;
+        });
+        stop.set(true);
+        t.join(10_000);
+        long lastError = 0;
+        long errors = 0;
+        long before = 0;
+        for (long[] e : log) {
+            if (e[1] == 0) {
+                errors++;
+                lastError = Math.max(lastError, e[0]);
+                if (e[0] < killed) {
+                    before++;
+                }
+            }
+        }
+        assertEquals(0, before, "errors before the kill");
+        long window = TimeUnit.NANOSECONDS.toMillis(lastError - killed);
+        assertTrue(window < 20_000, "errors for " + window + " ms after the kill");
+        cluster.awaitOk(Duration.ofSeconds(20));
+        try (Jedis j = client()) {
+            for (int i = 0; i < 500; i++) {
+                String key = "after:" + i;
+                assertEquals("OK", j.set(key, "v" + i));
+                assertEquals("v" + i, j.get(key));
+            }
+            assertEquals("before", j.get(k));
+        }
+        System.out.println("ClusterIT: failover: " + errors + " failed requests, the last " + window
+                + " ms after the kill");
+    }
+}
