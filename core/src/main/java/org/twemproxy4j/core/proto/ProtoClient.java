@@ -38,4 +38,9 @@ public interface ProtoClient {
 
     /** The pool's password ({@code redis_auth}) as bytes, or null when the pool has none. */
     byte[] password();
+
+    /** True while the client holds pub/sub subscriptions through the proxy (PING then answers as redis does). */
+    default boolean subscribed() {
+        return false;
+    }
 }
