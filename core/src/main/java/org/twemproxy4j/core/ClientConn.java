@@ -257,8 +257,8 @@ public final class ClientConn extends Conn implements ProtoClient {
             throttleIfOver();
         }
         if (msg.noforward) {
-            if (sessions != null) {
-                sessions.local(msg);
+            if (sessions != null && sessions.local(msg)) {
+                return; // queued in the client's transaction
             }
             reply(msg);
             return;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.twemproxy4j.core.msg.Msg;
 import org.twemproxy4j.core.proto.Proto;
+import org.twemproxy4j.core.util.Log;
 import org.twemproxy4j.core.util.NcErrno;
 
 /**
@@ -97,6 +98,7 @@ final class Sessions {
         }
         switch (op) {
             case Proto.SESSION_NONE:
+            case Proto.SESSION_QUEUE_LOCAL:
                 return false;
             case Proto.SESSION_BLOCK: {
                 int idx = c.pool.index(msg);
@@ -185,7 +187,9 @@ final class Sessions {
         }
         ServerPool p = c.pool;
         int route = c.proto.route(msg, p.servers.length);
-        if (route != Proto.ROUTE_KEYS && route != Proto.ROUTE_SPLIT) {
+        if (route != Proto.ROUTE_KEYS && route != Proto.ROUTE_SPLIT && p.servers.length > 1) {
+            // a whole-pool command (FLUSHALL, SCAN ...) cannot join a transaction of one server, except in a
+            // pool of one server, where it goes as it is
             dirty = true;
             local(msg, Proto.PERR_TX_UNSUPPORTED);
             return true;
@@ -261,11 +265,25 @@ final class Sessions {
         txServer = -1;
     }
 
-    /** A request answered by the proxy itself (ClientConn's recvDone): an error inside MULTI marks it. */
-    void local(Msg msg) {
-        if (multi && msg.perr > 0) {
-            dirty = true;
+    /**
+     * A request the proxy would answer itself (ClientConn's recvDone): an error inside MULTI marks the
+     * transaction; PING and ECHO inside MULTI are queued in it, as redis queues them. Returns true when the
+     * request was taken here.
+     */
+    boolean local(Msg msg) {
+        if (!multi) {
+            return false;
         }
+        if (msg.perr > 0) {
+            dirty = true;
+            return false;
+        }
+        if (msg.perr == 0 && c.proto.sessionOp(msg) == Proto.SESSION_QUEUE_LOCAL && c.authenticated()) {
+            msg.noforward = false;
+            c.omsgQ.insertTail(msg);
+            return queue(msg, Proto.SESSION_NONE);
+        }
+        return false;
     }
 
     /** Answers {@code msg} (already on the client's out_q) with the proxy's reply for {@code perr}. */
@@ -286,6 +304,10 @@ final class Sessions {
 
     /** The client's session connection to server {@code idx}, opened when needed; null (see lastErr) if none. */
     private SessionConn open(int idx) {
+        if (idx >= conns.length) {
+            lastErr = NcErrno.EINVAL; // a reload changed the pool under this client
+            return null;
+        }
         SessionConn s = conns[idx];
         if (s != null && !s.closed) {
             return s;
@@ -351,6 +373,10 @@ final class Sessions {
 
     /** A message pushed by the server of {@code s}: an extra reply, after every reply owed so far. */
     void push(SessionConn s, Msg rsp) {
+        if (c.eof) {
+            Response.put(c.ctx, rsp); // the client is going: no more messages for it
+            return;
+        }
         Msg req = c.ctx.msgGet(c, true);
         req.done = true;
         req.peer = rsp;
@@ -359,7 +385,18 @@ final class Sessions {
         c.omsgQ.insertTail(req);
         c.charge(req, c.ctx.footprint(rsp));
         c.replyReady();
-        c.checkHardLimit();
+        CoreSettings x = c.ctx.settings;
+        if (x.clientHardPending > 0 && c.pending > x.clientHardPending && c.omsgQ.count() > 1) {
+            // a subscriber that does not read: what it owes is written if it ever reads, then it closes; no
+            // more messages are queued for it (closing it here would close this session connection inside
+            // its own read)
+            if (Log.enabled(Log.LOG_WARN)) {
+                Log.warn("subscriber on p '" + c.pool.name + "' over the hard limit with " + c.pending
+                        + " bytes pending: closing it");
+            }
+            c.err = NcErrno.ENOMEM;
+            c.drain();
+        }
     }
 
     /** Session connection {@code s} closed (its server failed or timed out, or it was released). */

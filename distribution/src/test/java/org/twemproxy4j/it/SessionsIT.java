@@ -503,4 +503,44 @@ class SessionsIT {
             });
         }
     }
+
+    @Test
+    void shardedPubSubResetAndPubsubChannels() throws Exception {
+        Map<Integer, String> byServer = channelsOnEveryServer();
+        List<String> chans = new ArrayList<>(byServer.values());
+        try (Conn sub = new Conn(port); Conn pub = new Conn(port)) {
+            sub.send("SSUBSCRIBE", chans.get(0), chans.get(1));
+            assertEquals(confirm("ssubscribe", chans.get(0), 1), sub.read());
+            assertEquals(confirm("ssubscribe", chans.get(1), 2), sub.read());
+            assertEquals(confirm("subscribe", chans.get(2), 1), sub.call("SUBSCRIBE", chans.get(2)),
+                    "shard channels are counted apart, as redis counts them");
+            assertEquals(":1\r\n", pub.call("SPUBLISH", chans.get(1), "s1"));
+            assertEquals("*3\r\n$8\r\nsmessage\r\n$" + chans.get(1).length() + "\r\n" + chans.get(1)
+                    + "\r\n$2\r\ns1\r\n", sub.read());
+            String list = pub.call("PUBSUB", "CHANNELS");
+            assertTrue(list.startsWith("*1\r\n") && list.contains(chans.get(2)), list);
+            assertEquals("+RESET\r\n", sub.call("RESET"));
+            assertEquals("$-1\r\n", sub.call("GET", "x"), "out of subscribed mode");
+            Await.until("the backends dropped the subscriptions", Duration.ofSeconds(5),
+                    () -> pub.call("PUBSUB", "CHANNELS").equals("*0\r\n"));
+            assertEquals(":0\r\n", pub.call("PUBLISH", chans.get(2), "gone"));
+        }
+    }
+
+    @Test
+    void aDeadServerGivesTheBlockedClientAnError() throws Exception {
+        RedisServer own = RedisServer.start();
+        int p = Ports.free();
+        try (InProcessProxy px = new InProcessProxy("solo:\n  listen: 127.0.0.1:" + p + "\n  redis: true\n"
+                + "  server_retry_timeout: 100\n  servers:\n   - " + own.address() + ":1\n", 16384);
+                Conn a = new Conn(p)) {
+            a.send("BLPOP", "q", "0");
+            Await.until("blocked", Duration.ofSeconds(5), () -> clientsWithCmd(own, "blpop") == 1);
+            own.close();
+            assertTrue(a.read().startsWith("-ERR "), "an error for the blocked client");
+            assertTrue(a.call("BLPOP", "q", "0").startsWith("-ERR "), "the server is down");
+        } finally {
+            own.close();
+        }
+    }
 }

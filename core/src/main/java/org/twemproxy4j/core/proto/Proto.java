@@ -66,6 +66,8 @@ public interface Proto {
     int SESSION_SSUBSCRIBE = 11;
     int SESSION_SUNSUBSCRIBE = 12;
     int SESSION_RESET = 13;
+    /** A command the proxy answers itself, but queues when the client is inside MULTI (redis: PING, ECHO). */
+    int SESSION_QUEUE_LOCAL = 14;
 
     /** {@link #route}: by the request's keys (server_pool_idx); keys on several servers get PERR_CROSS_SERVER. */
     int ROUTE_KEYS = -1;

@@ -296,7 +296,7 @@ public final class RedisProto implements Proto {
     public int sessionOp(Msg r) {
         RedisCommand c = RedisCommand.of(r.type);
         if (c == null || (c.kind != RedisCommand.Kind.SESSION && c.kind != RedisCommand.Kind.STREAMS)) {
-            return SESSION_NONE;
+            return c == RedisCommand.PING || c == RedisCommand.ECHO ? SESSION_QUEUE_LOCAL : SESSION_NONE;
         }
         return RedisSession.op(r, c);
     }
