@@ -50,8 +50,9 @@ import redis.clients.jedis.Transaction;
 class SessionsIT {
     private final List<RedisServer> backends = new ArrayList<>();
     private InProcessProxy proxy;
-    private int port;       // pool p: timeout 500 ms
+    private int port;       // pool p: timeout 1000 ms
     private int limited;    // pool lim: session_connections 1
+    private int free;       // pool free: no timeout (the latency measurement, on a loaded machine)
 
     @BeforeAll
     void start() throws Exception {
@@ -60,14 +61,16 @@ class SessionsIT {
         }
         port = Ports.free();
         limited = Ports.free();
+        free = Ports.free();
         StringBuilder servers = new StringBuilder("  servers:\n");
         for (RedisServer b : backends) {
             servers.append("   - ").append(b.address()).append(":1\n");
         }
-        String pool = "  redis: true\n  hash: murmur\n  distribution: ketama\n  hash_tag: \"{}\"\n"
-                + "  timeout: 500\n" + servers;
+        String common = "  redis: true\n  hash: murmur\n  distribution: ketama\n  hash_tag: \"{}\"\n" + servers;
+        String pool = "  timeout: 1000\n" + common;
         proxy = new InProcessProxy("p:\n  listen: 127.0.0.1:" + port + "\n" + pool
-                + "lim:\n  listen: 127.0.0.1:" + limited + "\n  session_connections: 1\n" + pool, 16384);
+                + "lim:\n  listen: 127.0.0.1:" + limited + "\n  session_connections: 1\n" + pool
+                + "free:\n  listen: 127.0.0.1:" + free + "\n" + common, 16384);
     }
 
     @AfterAll
@@ -167,7 +170,7 @@ class SessionsIT {
         for (int t = 0; t < 50; t++) {
             final int id = t;
             fs.add(pool.submit(() -> {
-                try (Jedis j = new Jedis("127.0.0.1", port)) {
+                try (Jedis j = new Jedis("127.0.0.1", free)) {
                     started.countDown();
                     int i = id;
                     List<Long> mine = new ArrayList<>();
@@ -228,7 +231,7 @@ class SessionsIT {
             List<Future<?>> fs = new ArrayList<>();
             List<Long> lat = getLoad(stop, started, pool, fs);
             long blockedMs;
-            try (Conn blocked = new Conn(port)) {
+            try (Conn blocked = new Conn(free)) {
                 assertTrue(started.await(10, TimeUnit.SECONDS));
                 long t0 = System.nanoTime();
                 assertEquals("*-1\r\n", blocked.call("BLPOP", "queue", "2"));
@@ -254,11 +257,11 @@ class SessionsIT {
     @Test
     void blockedPopIsServedByAPushAndThePoolTimeoutRunsOnTopOfTheBlockTime() throws Exception {
         try (Conn a = new Conn(port); Conn b = new Conn(port)) {
-            // pool timeout 500 ms, block 1.2 s: answered nil by redis, not cut by the proxy
+            // pool timeout 1000 ms, block 1.5 s: answered nil by redis, not cut by the proxy
             long t0 = System.nanoTime();
-            assertEquals("*-1\r\n", a.call("BRPOP", "{q}x", "1.2"));
+            assertEquals("*-1\r\n", a.call("BRPOP", "{q}x", "1.5"));
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertTrue(ms >= 1100, "blocked " + ms + " ms");
+            assertTrue(ms >= 1400, "blocked " + ms + " ms");
             a.send("BLPOP", "{q}x", "{q}y", "0");
             Await.until("blocked on the backend", Duration.ofSeconds(5),
                     () -> backends.stream().mapToInt(r -> clientsWithCmd(r, "blpop")).sum() == 1);
@@ -576,6 +579,30 @@ class SessionsIT {
             own.close();
             assertTrue(a.read().startsWith("-ERR "), "an error for the blocked client");
             assertTrue(a.call("BLPOP", "q", "0").startsWith("-ERR "), "the server is down");
+        } finally {
+            own.close();
+        }
+    }
+
+    @Test
+    void thePoolTimeoutOnTopOfTheBlockTimeClosesASessionWhoseServerHangs() throws Exception {
+        RedisServer own = RedisServer.start();
+        int p = Ports.free();
+        try (InProcessProxy px = new InProcessProxy("solo:\n  listen: 127.0.0.1:" + p + "\n  redis: true\n"
+                + "  timeout: 300\n  servers:\n   - " + own.address() + ":1\n", 16384);
+                Conn a = new Conn(p)) {
+            assertEquals("+OK\r\n", a.call("WATCH", "k"), "the session connection is open");
+            own.pause();
+            try {
+                long t0 = System.nanoTime();
+                String r = a.call("BLPOP", "q", "0.5");
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(r.startsWith("-ERR ") && r.toLowerCase().contains("timed out"), r);
+                assertTrue(ms >= 750, "not before the block time plus the pool timeout: " + ms + " ms");
+            } finally {
+                own.resume();
+            }
+            assertEquals("*-1\r\n", a.call("BLPOP", "q", "0.01"), "a new session connection after the timeout");
         } finally {
             own.close();
         }
