@@ -69,8 +69,9 @@ final class SessionConn extends ServerConn {
                 }
                 return;
             }
-            if (pmsg.narg > 1 && !pmsg.swallow) {
-                // one confirmation of several for this request (one per channel it names)
+            if (pmsg.fragOwner != null && pmsg.narg > 1 && !pmsg.swallow) {
+                // one confirmation of several for this (un)subscribe (one per channel it names; the only
+                // fragments a session connection carries, their count in narg)
                 rmsg = nmsg;
                 pmsg.narg--;
                 Response.put(ctx, msg);

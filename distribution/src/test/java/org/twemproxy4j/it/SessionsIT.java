@@ -607,4 +607,22 @@ class SessionsIT {
             own.close();
         }
     }
+
+    @Test
+    void pipelinedWatchAndSubscribeOnOneSessionConnectionKeepTheirReplies() throws Exception {
+        try (Conn a = new Conn(port); Conn pub = new Conn(port)) {
+            a.out.write(Resp.command("WATCH", "{t}k", "{t}j"));
+            a.out.write(Resp.command("SUBSCRIBE", "{t}ch", "{t}ch2"));
+            a.out.flush();
+            assertEquals("+OK\r\n", a.read());
+            assertEquals(confirm("subscribe", "{t}ch", 1), a.read());
+            assertEquals(confirm("subscribe", "{t}ch2", 2), a.read());
+            assertEquals(":1\r\n", pub.call("PUBLISH", "{t}ch2", "m"));
+            assertEquals("*3\r\n$7\r\nmessage\r\n$6\r\n{t}ch2\r\n$1\r\nm\r\n", a.read());
+            a.send("UNSUBSCRIBE");
+            assertTrue(a.read().startsWith("*3\r\n$11\r\nunsubscribe\r\n"));
+            assertTrue(a.read().endsWith(":0\r\n"));
+            assertEquals("+PONG\r\n", a.call("PING"));
+        }
+    }
 }
