@@ -14,7 +14,7 @@ import org.twemproxy4j.core.msg.Msg;
  *       when the command blocks for ever);</li>
  *   <li>while subscribed, a message the server pushes is handed to the client as an extra reply, in arrival
  *       order, and a subscribe request that names k channels is complete after k confirmations;</li>
- *   <li>it is counted in its server's {@code nsession}, not in {@code server_connections}, and closing it on
+ *   <li>it is counted in its server's {@code session_connections} gauge (stats JSON and Prometheus), not in {@code server_connections}, and closing it on
  *       purpose (the client left) is no failure of the server.</li>
  * </ul>
  * Event-loop confined.
@@ -32,7 +32,7 @@ final class SessionConn extends ServerConn {
 
     @Override
     void countConnection(int d) {
-        // counted in Server.nsession (from open to close), not in server_connections
+        server.stats[CoreStats.SESSION_CONNECTIONS] += d; // the stats' session_connections, not server_connections
     }
 
     /**

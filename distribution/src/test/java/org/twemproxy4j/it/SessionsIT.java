@@ -152,6 +152,25 @@ class SessionsIT {
         throw new AssertionError("every key on one server");
     }
 
+    /** The session_connections gauge of server {@code server} of pool {@code pool}, read on the loop. */
+    private long sessionGauge(int pool, int server) throws Exception {
+        java.util.concurrent.CompletableFuture<Long> f = new java.util.concurrent.CompletableFuture<>();
+        proxy.core.execute(() -> f.complete(
+                proxy.core.serverStats(pool, server)[org.twemproxy4j.stats.StatsSnapshot.SESSION_CONNECTIONS]));
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    /** The proxy's index of the backend {@code i} in pool order (sorted by node name, as nutcracker sorts). */
+    private int serverIndexOf(int backend) {
+        List<String> names = new ArrayList<>();
+        for (RedisServer b : backends) {
+            names.add(b.address());
+        }
+        List<String> sorted = new ArrayList<>(names);
+        sorted.sort(java.util.Comparator.comparingInt(String::length).thenComparing(java.util.Comparator.naturalOrder()));
+        return sorted.indexOf(names.get(backend));
+    }
+
     /** Connections a backend has with the given last command. */
     private static int clientsWithCmd(RedisServer b, String cmd) {
         int n = 0;
@@ -323,11 +342,14 @@ class SessionsIT {
         a.send("BLPOP", "{d}list", "0");
         Await.until("a session connection blocked", Duration.ofSeconds(5), () -> clientsWithCmd(b, "blpop") == 1);
         assertEquals(before + 1, b.command("CLIENT", "LIST").split("\n").length);
+        int sidx = serverIndexOf(at);
+        assertEquals(1L, sessionGauge(0, sidx), "the stats gauge counts the session connection");
         a.close();
         Await.until("the session connection closed", Duration.ofSeconds(5),
                 () -> clientsWithCmd(b, "blpop") == 0);
         Await.until("back to the count before", Duration.ofSeconds(5),
                 () -> b.command("CLIENT", "LIST").split("\n").length == before);
+        Await.until("the gauge back to 0", Duration.ofSeconds(5), () -> sessionGauge(0, sidx) == 0L);
         try (Conn c = new Conn(port)) {
             assertEquals(":1\r\n", c.call("RPUSH", "{d}list", "kept"));
             assertEquals(":1\r\n", c.call("LLEN", "{d}list"), "no one popped it for the client that left");
