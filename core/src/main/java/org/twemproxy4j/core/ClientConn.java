@@ -23,6 +23,7 @@ public final class ClientConn extends Conn implements ProtoClient {
     boolean throttled;             // not read until its pending work drains (backpressure)
     long id;                       // unique over the process's workers (CLIENT ID)
     byte[] name;                   // CLIENT SETNAME, or null
+    Sessions sessions;             // dedicated server connections and session state, or null (none yet)
 
     ClientConn(Context ctx) {
         super(ctx);
@@ -34,6 +35,7 @@ public final class ClientConn extends Conn implements ProtoClient {
         pending = 0;
         throttled = false;
         name = null;
+        sessions = null;
     }
 
     /**
@@ -125,6 +127,11 @@ public final class ClientConn extends Conn implements ProtoClient {
     }
 
     @Override
+    public boolean subscribed() {
+        return sessions != null && sessions.subscribed();
+    }
+
+    @Override
     public byte[] password() {
         return pool.redisAuth;
     }
@@ -211,7 +218,9 @@ public final class ClientConn extends Conn implements ProtoClient {
                 rmsg = null;
                 Request.put(ctx, msg);
             }
-            if (!active()) {
+            if (!active() || sessions != null) {
+                // a client with sessions closes at once, as redis closes it: a blocked command must not
+                // hold its dedicated connection for a client that is gone
                 done = true;
             }
             return null;
@@ -271,6 +280,9 @@ public final class ClientConn extends Conn implements ProtoClient {
             throttleIfOver();
         }
         if (msg.noforward) {
+            if (sessions != null && sessions.local(msg)) {
+                return; // queued in the client's transaction
+            }
             reply(msg);
             return;
         }
@@ -295,7 +307,7 @@ public final class ClientConn extends Conn implements ProtoClient {
     }
 
     /** Mirrors req_make_reply() + msg->reply(): the proxy answers the request itself. */
-    private void reply(Msg msg) {
+    void reply(Msg msg) {
         Msg rsp = ctx.msgGet(this, false);
         msg.peer = rsp;
         rsp.peer = msg;
@@ -314,6 +326,9 @@ public final class ClientConn extends Conn implements ProtoClient {
         if (!p.update(ctx.now())) {
             forwardError(msg, NcErrno.ECONNREFUSED);
             return;
+        }
+        if ((sessions != null || proto.sessionOp(msg) != Proto.SESSION_NONE) && Sessions.forward(this, msg)) {
+            return; // a session command, or any request of a client in a session state (see Sessions)
         }
         int nserver = p.servers.length;
         int route = proto.route(msg, nserver);
@@ -493,7 +508,7 @@ public final class ClientConn extends Conn implements ProtoClient {
     }
 
     /** Mirrors req_forward_error(). */
-    private void forwardError(Msg msg, int e) {
+    void forwardError(Msg msg, int e) {
         msg.done = true;
         msg.error = true;
         msg.err = e;
@@ -599,6 +614,11 @@ public final class ClientConn extends Conn implements ProtoClient {
         }
         pending = 0;
         throttled = false;
+        if (sessions != null) {
+            Sessions ss = sessions;
+            sessions = null;
+            ss.closeAll(); // a client that goes releases its dedicated connections, blocked or not
+        }
         closeChannel();
         ctx.conns.putClient(this);
     }

@@ -74,12 +74,27 @@ final class ConnPool {
         return c;
     }
 
+    /** A dedicated (session) connection to server {@code s} for one client: never pooled, never shared. */
+    SessionConn getSession(Server s, ClientConn client, int sidx) {
+        SessionConn c = new SessionConn(ctx, client, sidx);
+        c.resetConn();
+        link(c);
+        c.server = s;
+        c.proto = s.owner.proto;
+        ncurrConn++;
+        ntotalConn++;
+        return c;
+    }
+
     /** Mirrors conn_put() for a server connection. */
     void putServer(ServerConn c) {
         c.closed = true;
         unlink(c);
         ncurrConn--;
         c.server = null;
+        if (c instanceof SessionConn) {
+            return; // a session connection is not reused
+        }
         if (nfreeServer < MAX_FREE_CONN) {
             c.freeNext = freeServer;
             freeServer = c;

@@ -32,6 +32,9 @@ final class CoreStats {
     static final int OUT_QUEUE = StatsServerField.OUT_QUEUE.ordinal();
     static final int OUT_QUEUE_BYTES = StatsServerField.OUT_QUEUE_BYTES.ordinal();
     static final int NSERVER = StatsServerField.values().length;
+    /** After nutcracker's server fields: open session connections (twemproxy4j's gauge). */
+    static final int SESSION_CONNECTIONS = org.twemproxy4j.stats.StatsSnapshot.SESSION_CONNECTIONS;
+    static final int NSERVER_SLOTS = org.twemproxy4j.stats.StatsSnapshot.SERVER_SLOTS;
 
     private CoreStats() {
     }

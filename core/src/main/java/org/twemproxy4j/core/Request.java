@@ -69,6 +69,9 @@ final class Request {
         ClientConn c = (ClientConn) owner.owner;
         if (owner.ferror) {
             owner.error = true;
+        } else if (owner.peer != null) {
+            // a reply prepared when the request was sent (a session's pub/sub confirmations)
+            c.charge(owner, ctx.footprint(owner.peer));
         } else {
             Msg rsp = ctx.msgGet(c, false);
             owner.peer = rsp;

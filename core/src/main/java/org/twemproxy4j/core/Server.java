@@ -22,9 +22,10 @@ public final class Server {
     ServerConn[] conns;            // s_conn_q
     int nconn;                     // ns_conn_q
     int rr;                        // round-robin cursor
+    int nsession;                  // open session connections (this worker), at most session_connections
 
     /** Counters indexed by StatsServerField.ordinal() (see {@link CoreStats}). */
-    public final long[] stats = new long[CoreStats.NSERVER];
+    public final long[] stats = new long[CoreStats.NSERVER_SLOTS];
 
     Server(ServerPool owner, int idx, ConfServer conf) {
         this.owner = owner;

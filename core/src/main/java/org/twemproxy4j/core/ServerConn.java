@@ -16,7 +16,7 @@ import org.twemproxy4j.core.util.NcErrno;
  * nc_request.c (req_send_next, req_send_done, the server in/out queues) / nc_response.c (rsp_recv_next,
  * rsp_recv_done, rsp_filter, rsp_forward). Event-loop confined.
  */
-public final class ServerConn extends Conn {
+public class ServerConn extends Conn {
     Server server;                 // owner server
     final MsgQueue imsgQ = new MsgQueue(true); // requests to write (server links)
     final MsgQueue omsgQ = new MsgQueue(true); // requests written, awaiting the response
@@ -121,7 +121,7 @@ public final class ServerConn extends Conn {
     private void connected() {
         connecting = false;
         connected = true;
-        server.stats[CoreStats.SERVER_CONNECTIONS]++;
+        countConnection(1);
         ServerPool p = server.owner;
         if (p.selectReq != null) {
             Msg msg = ctx.msgGet(this, true);
@@ -143,6 +143,11 @@ public final class ServerConn extends Conn {
         if (Log.enabled(Log.LOG_INFO)) {
             Log.info("connected to server '" + server.pname + "'");
         }
+    }
+
+    /** The gauge an open connection counts in: server_connections (a session connection counts apart). */
+    void countConnection(int d) {
+        server.stats[CoreStats.SERVER_CONNECTIONS] += d;
     }
 
     /** Mirrors redis_add_auth(): AUTH is queued before the first request of the connection. */
@@ -380,7 +385,7 @@ public final class ServerConn extends Conn {
             st[CoreStats.SERVER_EOF]++;
         }
         if (connected) {
-            st[CoreStats.SERVER_CONNECTIONS]--;
+            countConnection(-1);
         }
         connected = false;
         failQueue(imsgQ, true);

@@ -37,6 +37,7 @@ public final class ServerPool {
     long nextRebuild;              // when to rebuild the distribution (0 none)
     final int timeout;             // per request timeout, ms (<= 0 none)
     final int serverConnections;
+    final int sessionConnections;  // dedicated connections per server for sessions (0 none)
     final int clientConnections;   // max clients (0 no limit)
     final boolean autoEjectHosts;
     final int serverRetryTimeout;
@@ -66,6 +67,7 @@ public final class ServerPool {
         this.proto = proto;
         this.timeout = conf.timeout();
         this.serverConnections = Math.max(1, conf.serverConnections());
+        this.sessionConnections = conf.sessionConnections();
         this.clientConnections = conf.clientConnections();
         this.autoEjectHosts = conf.autoEjectHosts();
         this.serverRetryTimeout = conf.serverRetryTimeout();

@@ -97,6 +97,13 @@ public final class PrometheusFormat {
         }
 
         addresses(b, l, stats.addresses());
+        String sc = PREFIX + "session_connections";
+        family(b, sc, "gauge", "Open session connections (blocking, transaction and pub/sub commands) of a server");
+        for (int p = 0; p < l.npool(); p++) {
+            for (int s = 0; s < l.nserver(p); s++) {
+                sample(b, sc, l.pool(p), l.server(p, s), null, Long.toString(view.serverSessions(p, s)));
+            }
+        }
 
         String sl = PREFIX + "request_latency_seconds";
         family(b, sl, "summary", "Latency of requests answered by a server, from arrival to reply, since start");

@@ -32,6 +32,8 @@ package org.twemproxy4j.stats;
 public final class StatsJson {
     /** Extra key: replies measured. */
     public static final String LATENCY_COUNT = "latency_count";
+    /** Extra key of a server: its open session connections (blocking, transaction and pub/sub commands). */
+    public static final String SESSION_CONNECTIONS = "session_connections";
     /** Extra key: maximum latency, µs. */
     public static final String LATENCY_MAX = "latency_max_us";
 
@@ -108,6 +110,7 @@ public final class StatsJson {
                 }
                 if (latency) {
                     addLatency(b, view.serverLatency(p, s));
+                    addNum(b, SESSION_CONNECTIONS, view.serverSessions(p, s));
                 }
                 StatsAddresses.Entry a = addresses.lookup(layout.pool(p), layout.server(p, s));
                 if (a != null) {

@@ -26,6 +26,14 @@ public final class StatsSnapshot {
     /** Connections ever opened, listeners included (conn_ntotal_conn()). */
     public long totalConnections;
 
+    /**
+     * Slot of a server's array after nutcracker's fields: twemproxy4j's open session connections (a gauge; see
+     * the core's SessionConn), shown as {@code session_connections} beside the latency figures.
+     */
+    public static final int SESSION_CONNECTIONS = StatsServerField.COUNT;
+    /** Length of a server's array: nutcracker's fields, then twemproxy4j's. */
+    public static final int SERVER_SLOTS = StatsServerField.COUNT + 1;
+
     public StatsSnapshot(StatsLayout layout) {
         this.layout = layout;
         int np = layout.npool();
@@ -36,7 +44,7 @@ public final class StatsSnapshot {
         cluster = new long[np][];
         for (int p = 0; p < np; p++) {
             int ns = layout.nserver(p);
-            server[p] = new long[ns][StatsServerField.COUNT];
+            server[p] = new long[ns][SERVER_SLOTS];
             cluster[p] = new long[layout.cluster(p) ? StatsClusterField.COUNT : 0];
             serverLatency[p] = new long[ns][LatencyHistogram.LENGTH];
         }

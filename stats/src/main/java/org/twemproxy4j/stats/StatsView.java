@@ -55,6 +55,11 @@ public final class StatsView {
         return sum.cluster[p][f.ordinal()];
     }
 
+    /** Open session connections of server {@code s} of pool {@code p} (twemproxy4j's, not nutcracker's). */
+    public long serverSessions(int p, int s) {
+        return sum.server[p][s][StatsSnapshot.SESSION_CONNECTIONS];
+    }
+
     public LatencySummary poolLatency(int p) {
         return poolLatency[p];
     }

@@ -119,6 +119,7 @@ class StatsJsonTest {
                 Map<String, Object> gs = (Map<String, Object>) gp.get(e.getKey());
                 List<String> ws = new ArrayList<>(rs.keySet());
                 ws.addAll(latencyKeys());
+                ws.add(StatsJson.SESSION_CONNECTIONS);
                 assertEquals(ws, new ArrayList<>(gs.keySet()), pool + "." + e.getKey());
                 for (String k : rs.keySet()) {
                     assertEquals(rs.get(k), gs.get(k), pool + "." + e.getKey() + "." + k);

@@ -113,6 +113,9 @@ public final class ConfDiff {
         if (a.serverConnections() != b.serverConnections()) {
             k.add("server_connections");
         }
+        if (a.sessionConnections() != b.sessionConnections()) {
+            k.add("session_connections");
+        }
         if (a.serverRetryTimeout() != b.serverRetryTimeout()) {
             k.add("server_retry_timeout");
         }

@@ -29,6 +29,8 @@ public final class ConfPool {
     public static final int CONF_DEFAULT_SERVER_RETRY_TIMEOUT = 30 * 1000; // msec
     public static final int CONF_DEFAULT_SERVER_FAILURE_LIMIT = 2;
     public static final int CONF_DEFAULT_SERVER_CONNECTIONS = 1;
+    /** Default {@code session_connections}: dedicated (session) connections per server and worker. */
+    public static final int CONF_DEFAULT_SESSION_CONNECTIONS = 64;
     public static final int CONF_DEFAULT_KETAMA_PORT = 11211;
     public static final boolean CONF_DEFAULT_TCPKEEPALIVE = false;
     public static final boolean CONF_DEFAULT_REUSEPORT = false;
@@ -54,6 +56,7 @@ public final class ConfPool {
     private final List<ConfServer> servers; // servers:, sorted by node name
     private final List<ConfSentinel> sentinels; // sentinels: (twemproxy4j), as written; empty when none
     private boolean redisCluster; // redis_cluster: (servers are seed nodes of one Redis Cluster)
+    int sessionConnections = CONF_DEFAULT_SESSION_CONNECTIONS; // session_connections: per server and worker
 
     ConfPool(String name, ConfListen listen, HashType hash, String hashTag, DistType distribution, int timeout,
             int backlog, int clientConnections, boolean redis, boolean tcpkeepalive, boolean reuseport, String redisAuth,
@@ -172,6 +175,14 @@ public final class ConfPool {
     /** Connections per server, at least 1; default 1. */
     public int serverConnections() {
         return serverConnections;
+    }
+
+    /**
+     * {@code session_connections}: at most this many dedicated connections per server (and worker) for the
+     * sessions of blocking, transaction and pub/sub commands; 0 refuses them. Default 64.
+     */
+    public int sessionConnections() {
+        return sessionConnections;
     }
 
     /** Msec before an ejected server is retried; default 30000. nutcracker keeps it in usec internally. */

@@ -53,6 +53,7 @@ final class ConfPoolDraft {
     int autoEjectHosts = CONF_UNSET_NUM;
     int serverConnections = CONF_UNSET_NUM;
     int serverConnectionsLine;
+    int sessionConnections = CONF_UNSET_NUM; // session_connections: dedicated server connections (sessions)
     int serverRetryTimeout = CONF_UNSET_NUM;
     int serverFailureLimit = CONF_UNSET_NUM;
     int redisCluster = CONF_UNSET_NUM;
@@ -110,6 +111,8 @@ final class ConfPoolDraft {
             case "server_connections":
                 serverConnectionsLine = valueLine;
                 return setNum(value, n -> serverConnections = n, serverConnections);
+            case "session_connections":
+                return setNum(value, n -> sessionConnections = n, sessionConnections);
             case "server_retry_timeout":
                 return setNum(value, n -> serverRetryTimeout = n, serverRetryTimeout);
             case "server_failure_limit":
@@ -414,7 +417,7 @@ final class ConfPoolDraft {
         for (ServerDraft s : servers) {
             list.add(s.server);
         }
-        return new ConfPool(nameText, listen,
+        ConfPool built = new ConfPool(nameText, listen,
                 hash != null ? hash : ConfPool.CONF_DEFAULT_HASH,
                 hashTag,
                 distribution != null ? distribution : ConfPool.CONF_DEFAULT_DIST,
@@ -434,6 +437,9 @@ final class ConfPoolDraft {
                 serverFailureLimit != CONF_UNSET_NUM ? serverFailureLimit
                         : ConfPool.CONF_DEFAULT_SERVER_FAILURE_LIMIT,
                 list, sentinels).redisCluster(redisCluster == 1);
+        built.sessionConnections = sessionConnections != CONF_UNSET_NUM ? sessionConnections
+                : ConfPool.CONF_DEFAULT_SESSION_CONNECTIONS;
+        return built;
     }
 
     /**

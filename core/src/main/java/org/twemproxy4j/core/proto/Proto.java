@@ -22,7 +22,54 @@ public interface Proto {
     int PERR_CROSS_SERVER = 1000;
 
     /** {@link Msg#perr}: as {@link #PERR_CROSS_SERVER}, in a redis_cluster pool (keys in several slots). */
-    int PERR_CROSS_SLOT = 1001;
+    int PERR_CROSS_SLOT = 1100;
+    // sessions (see {@link #sessionOp}): the proxy's own replies, as Msg.perr values answered by reply()
+    /** Over {@code session_connections}: no dedicated connection is left for this server. */
+    int PERR_SESSION_LIMIT = 1001;
+    /** Inside MULTI, a command whose keys map to another server than the transaction's. */
+    int PERR_TX_CROSS = 1002;
+    /** MULTI (or UNWATCH, DISCARD) answered by the proxy: OK. */
+    int PERR_TX_OK = 1003;
+    /** EXEC of a transaction that queued nothing: an empty array. */
+    int PERR_TX_EMPTY = 1004;
+    /** EXEC after a queued error: the transaction is discarded. */
+    int PERR_TX_ABORT = 1005;
+    /** MULTI inside MULTI. */
+    int PERR_TX_NESTED = 1006;
+    /** EXEC without MULTI. */
+    int PERR_EXEC_NO_MULTI = 1007;
+    /** DISCARD without MULTI. */
+    int PERR_DISCARD_NO_MULTI = 1008;
+    /** WATCH inside MULTI. */
+    int PERR_WATCH_IN_MULTI = 1009;
+    /** A command the proxy cannot queue in a transaction (whole-pool, pub/sub). */
+    int PERR_TX_UNSUPPORTED = 1010;
+    /** A command other than (un)subscribe, PING, QUIT, RESET while the client is subscribed. */
+    int PERR_SUBSCRIBED = 1011;
+    /** RESET: the proxy ended the client's sessions. */
+    int PERR_RESET = 1012;
+
+    /** {@link #sessionOp}: an ordinary request. */
+    int SESSION_NONE = 0;
+    /** A blocking command, by its keys, on the client's session connection ({@link #blockMillis}). */
+    int SESSION_BLOCK = 1;
+    int SESSION_WATCH = 2;
+    int SESSION_UNWATCH = 3;
+    int SESSION_MULTI = 4;
+    int SESSION_EXEC = 5;
+    int SESSION_DISCARD = 6;
+    /** SUBSCRIBE channel...: each channel placed like a key. */
+    int SESSION_SUBSCRIBE = 7;
+    int SESSION_UNSUBSCRIBE = 8;
+    /** PSUBSCRIBE pattern...: on every server. */
+    int SESSION_PSUBSCRIBE = 9;
+    int SESSION_PUNSUBSCRIBE = 10;
+    /** SSUBSCRIBE shardchannel...: each placed like a key. */
+    int SESSION_SSUBSCRIBE = 11;
+    int SESSION_SUNSUBSCRIBE = 12;
+    int SESSION_RESET = 13;
+    /** A command the proxy answers itself, but queues when the client is inside MULTI (redis: PING, ECHO). */
+    int SESSION_QUEUE_LOCAL = 14;
 
     /** {@link #route}: by the request's keys (server_pool_idx); keys on several servers get PERR_CROSS_SERVER. */
     int ROUTE_KEYS = -1;
@@ -148,5 +195,39 @@ public interface Proto {
      */
     default boolean clusterSlots(Msg rsp, ClusterTopology out) {
         return false;
+    }
+
+    /**
+     * Sessions: the session operation of a parsed, forwardable request ({@link #SESSION_NONE} for every
+     * request that rides the shared server connections). Must be cheap: it is asked for every request.
+     */
+    default int sessionOp(Msg r) {
+        return SESSION_NONE;
+    }
+
+    /** For {@link #SESSION_BLOCK}: how long the command may block, in ms; 0 blocks for ever. */
+    default long blockMillis(Msg r) {
+        return 0;
+    }
+
+    /** The request the proxy itself sends on a session connection for {@code op} (MULTI, DISCARD, ...). */
+    default byte[] sessionRequest(int op) {
+        throw new UnsupportedOperationException(name() + " has no sessions");
+    }
+
+    /**
+     * True when {@code rsp}, read on a subscribed session connection, is a message pushed by the server (not
+     * the reply to a request).
+     */
+    default boolean push(Msg rsp) {
+        return false;
+    }
+
+    /**
+     * Appends to {@code rsp} one confirmation of subscribe operation {@code op} for {@code channel} (null: none)
+     * with {@code count} subscriptions, as the server would send it to a client holding all of them.
+     */
+    default void pubsubReply(int op, byte[] channel, long count, Msg rsp, ProtoClient c) {
+        throw new UnsupportedOperationException(name() + " has no pub/sub");
     }
 }

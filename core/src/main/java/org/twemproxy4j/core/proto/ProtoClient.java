@@ -50,4 +50,9 @@ public interface ProtoClient {
 
     /** The client connections of this client's pool, over every worker of the process (INFO's own view). */
     long poolClients();
+
+    /** True while the client holds pub/sub subscriptions through the proxy (PING then answers as redis does). */
+    default boolean subscribed() {
+        return false;
+    }
 }

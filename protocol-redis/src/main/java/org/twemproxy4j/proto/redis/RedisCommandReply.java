@@ -7,8 +7,7 @@ import org.twemproxy4j.mbuf.Mbuf;
 
 /**
  * COMMAND through the proxy: the proxy's own table, that is the first server's table without the commands the
- * proxy does not serve ({@link #served}: refused administration commands, and the sessions' commands while the
- * proxy has no sessions), so that a client library that reads the table at start sees what it may send (cold
+ * proxy does not serve ({@link #served}: the refused administration commands), so that a client library that reads the table at start sees what it may send (cold
  * path: this allocates).
  *
  * <ul>
@@ -30,7 +29,7 @@ final class RedisCommandReply {
     static boolean served(String name) {
         byte[] b = name.getBytes(StandardCharsets.ISO_8859_1);
         RedisCommand c = RedisCommand.lookup(io.netty.buffer.Unpooled.wrappedBuffer(b), 0, b.length);
-        return c != null && c.kind != RedisCommand.Kind.REFUSED && c.kind != RedisCommand.Kind.SESSION;
+        return c != null && c.kind != RedisCommand.Kind.REFUSED;
     }
 
     /** The subcommand (argument 1) of a COMMAND request in upper case, or "" for none. */

@@ -78,6 +78,8 @@ public final class RedisParser {
     private static final int TOK_KEY = 16;       // the inline token being read is a key
     private static final int TOK_NUM = 32;       // the inline token being read is EVAL's numkeys
     private static final int NUMKEYS_BAD = 64;   // EVAL numkeys is not an integer
+    /** Msg.flags of a parsed XREAD/XREADGROUP with BLOCK: a blocking (session) command, its time in Msg.integer. */
+    public static final int BLOCKING = 1 << 10;
 
     private RedisParser() {
     }
@@ -112,6 +114,7 @@ public final class RedisParser {
             case STREAMS:
             case STORE:
             case POOL:
+            case SESSION:
                 // every argument; finish() keeps the keys (POOL: the arguments, for SCAN's rewrite)
                 return true;
             default:
@@ -586,8 +589,7 @@ public final class RedisParser {
                 storeKeys(r, c);
                 return;
             case SESSION:
-                r.noforward = true;
-                r.perr = PERR_SESSION;
+                sessionKeys(r, c);
                 return;
             case REFUSED:
                 r.noforward = true;
@@ -710,10 +712,10 @@ public final class RedisParser {
                 s = i;
                 break;
             } else if (entryIs(r, i, "BLOCK")) {
-                r.noforward = true;
-                r.perr = PERR_SESSION;
-                keepRange(r, false, 0, 0);
-                return;
+                // a blocking read: on the client's session connection, for at most this many ms (0 for ever)
+                r.flags |= BLOCKING;
+                r.integer = i + 1 < r.nkeys ? RedisSession.millis(r, i + 1) : 0;
+                i += 2;
             } else if (entryIs(r, i, "GROUP")) {
                 i += 3;
             } else if (entryIs(r, i, "COUNT")) {
@@ -728,6 +730,61 @@ public final class RedisParser {
             return;
         }
         keepRange(r, false, s + 1, s + 1 + rest / 2);
+    }
+
+    /**
+     * SESSION: the keys of a session command (the channels of SUBSCRIBE, a pattern of PSUBSCRIBE, the channel
+     * of PUBLISH, every argument of PUBSUB), and a blocking command's block time in ms in {@code Msg.integer}
+     * (0 blocks for ever; a bad time leaves 0 and the server answers the error).
+     */
+    private static void sessionKeys(Msg r, RedisCommand c) {
+        r.integer = 0;
+        int n = r.nkeys;
+        switch (c) {
+            case BLPOP:
+            case BRPOP:
+            case BZPOPMIN:
+            case BZPOPMAX:
+                r.integer = n > 0 ? RedisSession.seconds(r, n - 1) : 0;
+                keepRange(r, false, 0, n - 1);
+                return;
+            case BLMOVE:
+                r.integer = n > 4 ? RedisSession.seconds(r, 4) : 0;
+                keepRange(r, false, 0, 2);
+                return;
+            case BRPOPLPUSH:
+                r.integer = n > 2 ? RedisSession.seconds(r, 2) : 0;
+                keepRange(r, false, 0, 2);
+                return;
+            case BLMPOP:
+            case BZMPOP: {
+                r.integer = n > 0 ? RedisSession.seconds(r, 0) : 0;
+                long nk = n > 1 ? entryCount(r, 1) : -1;
+                if (nk <= 0) {
+                    keepRange(r, false, 0, 0); // the server answers the bad numkeys
+                } else {
+                    keepRange(r, false, 2, (int) Math.min(Integer.MAX_VALUE, 2 + nk));
+                }
+                return;
+            }
+            case WAIT:
+                r.integer = n > 1 ? RedisSession.millis(r, 1) : 0;
+                keepRange(r, false, 0, 0);
+                return;
+            case PUBLISH:
+            case SPUBLISH:
+                keepRange(r, false, 0, 1);
+                return;
+            case MULTI:
+            case EXEC:
+            case DISCARD:
+            case UNWATCH:
+            case RESET:
+                keepRange(r, false, 0, 0);
+                return;
+            default:
+                return; // WATCH, (P|S)(UN)SUBSCRIBE, PUBSUB: every argument
+        }
     }
 
     /** STORE: the key, and the argument after each STORE/STOREDIST from argument {@code c.first} on. */

@@ -188,6 +188,47 @@ public final class RedisProto implements Proto {
                 c.append(rsp, ascii("-ERR " + RedisCommand.of(req.type).lower.toUpperCase(java.util.Locale.ROOT)
                         + " is not supported by the proxy yet\r\n"));
                 return;
+            case Proto.PERR_SESSION_LIMIT:
+                c.append(rsp, ascii("-ERR max number of session connections reached (session_connections): command '"
+                        + RedisCommand.of(req.type).lower + "' needs a dedicated server connection\r\n"));
+                return;
+            case Proto.PERR_TX_CROSS:
+                c.append(rsp, ascii("-CROSSSLOT Keys in request don't hash to the same server as the transaction"
+                        + " (command '" + RedisCommand.of(req.type).lower + "')\r\n"));
+                return;
+            case Proto.PERR_TX_OK:
+                c.append(rsp, RSP_OK);
+                return;
+            case Proto.PERR_TX_EMPTY:
+                c.append(rsp, ascii("*0\r\n"));
+                return;
+            case Proto.PERR_TX_ABORT:
+                c.append(rsp, ascii("-EXECABORT Transaction discarded because of previous errors.\r\n"));
+                return;
+            case Proto.PERR_TX_NESTED:
+                c.append(rsp, ascii("-ERR MULTI calls can not be nested\r\n"));
+                return;
+            case Proto.PERR_EXEC_NO_MULTI:
+                c.append(rsp, ascii("-ERR EXEC without MULTI\r\n"));
+                return;
+            case Proto.PERR_DISCARD_NO_MULTI:
+                c.append(rsp, ascii("-ERR DISCARD without MULTI\r\n"));
+                return;
+            case Proto.PERR_WATCH_IN_MULTI:
+                c.append(rsp, ascii("-ERR WATCH inside MULTI is not allowed\r\n"));
+                return;
+            case Proto.PERR_TX_UNSUPPORTED:
+                c.append(rsp, ascii("-ERR command '" + RedisCommand.of(req.type).lower
+                        + "' is not supported inside a transaction by the proxy\r\n"));
+                return;
+            case Proto.PERR_SUBSCRIBED:
+                c.append(rsp, ascii("-ERR Can't execute '" + RedisCommand.of(req.type).lower
+                        + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this"
+                        + " context\r\n"));
+                return;
+            case Proto.PERR_RESET:
+                c.append(rsp, ascii("+RESET\r\n"));
+                return;
             case RedisParser.PERR_REFUSED:
                 c.append(rsp, ascii("-ERR command '" + RedisCommand.of(req.type).lower
                         + "' is not forwarded by the proxy\r\n"));
@@ -230,6 +271,18 @@ public final class RedisProto implements Proto {
             return;
         }
         if (cmd == RedisCommand.PING) {
+            if (c.subscribed()) {
+                // as redis answers PING in subscribed mode (RESP2): ["pong", message or ""]
+                if (req.narg == 1) {
+                    c.append(rsp, RedisSession.RSP_SUBSCRIBED_PONG);
+                } else {
+                    byte[] m = args(req)[1];
+                    c.append(rsp, ascii("*2\r\n$4\r\npong\r\n$" + m.length + "\r\n"));
+                    c.append(rsp, m);
+                    c.append(rsp, CRLF);
+                }
+                return;
+            }
             if (req.narg == 1) {
                 c.append(rsp, RSP_PONG);
             } else {
@@ -282,9 +335,41 @@ public final class RedisProto implements Proto {
                 return r.nkeyGroups() > 1 ? ROUTE_SPLIT : ROUTE_KEYS;
             case POOL:
                 return RedisPool.route(r, c, nserver);
+            case SESSION:
+                return c == RedisCommand.PUBSUB ? ROUTE_ALL : ROUTE_KEYS;
             default:
                 return ROUTE_KEYS;
         }
+    }
+
+    @Override
+    public int sessionOp(Msg r) {
+        RedisCommand c = RedisCommand.of(r.type);
+        if (c == null || (c.kind != RedisCommand.Kind.SESSION && c.kind != RedisCommand.Kind.STREAMS)) {
+            return c == RedisCommand.PING || c == RedisCommand.ECHO ? SESSION_QUEUE_LOCAL : SESSION_NONE;
+        }
+        return RedisSession.op(r, c);
+    }
+
+    /** The block time the parser recorded (Msg.integer) for a blocking command. */
+    @Override
+    public long blockMillis(Msg r) {
+        return r.integer;
+    }
+
+    @Override
+    public byte[] sessionRequest(int op) {
+        return RedisSession.request(op);
+    }
+
+    @Override
+    public boolean push(Msg rsp) {
+        return RedisSession.push(rsp);
+    }
+
+    @Override
+    public void pubsubReply(int op, byte[] channel, long count, Msg rsp, ProtoClient c) {
+        RedisSession.pubsubReply(op, channel, count, rsp, c);
     }
 
     @Override
@@ -346,6 +431,9 @@ public final class RedisProto implements Proto {
         byte[] num = c.numScratch();
         if (cmd.kind == RedisCommand.Kind.POOL) {
             return RedisPool.coalesce(r, cmd, rsp, c);
+        }
+        if (cmd == RedisCommand.PUBSUB) {
+            return RedisSession.coalesce(r, rsp, c);
         }
         if (cmd == RedisCommand.MGET) {
             for (int f = 0; f < nf; f++) {

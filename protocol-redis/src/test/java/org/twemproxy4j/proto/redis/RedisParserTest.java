@@ -354,17 +354,42 @@ class RedisParserTest {
     }
 
     @Test
-    void sessionAndRefusedCommandsAreAnsweredLocally() {
-        ParserDriver d = req(mb("BLPOP", "a", "0") + mb("XREAD", "BLOCK", "0", "STREAMS", "s", "$") + mb("MULTI")
-                + mb("SUBSCRIBE", "ch") + mb("CONFIG", "GET", "x") + mb("MOVE", "k", "1") + mb("SHUTDOWN")
+    void refusedCommandsAreAnsweredLocally() {
+        ParserDriver d = req(mb("CONFIG", "GET", "x") + mb("MOVE", "k", "1") + mb("SHUTDOWN")
                 + mb("HELLO", "3") + mb("CLIENT", "ID") + mb("ECHO", "x"), 3, 512);
-        assertEquals(10, d.parsed.size());
-        int[] want = {RedisParser.PERR_SESSION, RedisParser.PERR_SESSION, RedisParser.PERR_SESSION,
-            RedisParser.PERR_SESSION, RedisParser.PERR_REFUSED, RedisParser.PERR_REFUSED, RedisParser.PERR_REFUSED,
-            0, 0, 0};
+        assertEquals(6, d.parsed.size());
+        int[] want = {RedisParser.PERR_REFUSED, RedisParser.PERR_REFUSED, RedisParser.PERR_REFUSED, 0, 0, 0};
         for (int i = 0; i < want.length; i++) {
             assertEquals(want[i], d.parsed.get(i).perr, d.parsed.get(i).toString());
             assertTrue(d.parsed.get(i).noforward, d.parsed.get(i).toString());
+        }
+    }
+
+    @Test
+    void sessionCommandsAreForwardedWithTheirKeysAndBlockTime() {
+        String[][] cmds = {
+            {"BLPOP", "a", "0"}, {"BRPOP", "a", "b", "1.5"}, {"BLMOVE", "s", "d", "LEFT", "RIGHT", "0.01"},
+            {"BRPOPLPUSH", "s", "d", "2"}, {"BZPOPMIN", "z", "0"}, {"BLMPOP", "3", "2", "x", "y", "LEFT"},
+            {"BZMPOP", "1", "1", "z", "MIN"}, {"WAIT", "1", "250"}, {"XREAD", "BLOCK", "250", "STREAMS", "s", "$"},
+            {"MULTI"}, {"WATCH", "a", "b"}, {"EXEC"}, {"SUBSCRIBE", "c1", "c2"}, {"PSUBSCRIBE", "n.*"},
+            {"UNSUBSCRIBE"}, {"PUBLISH", "ch", "m"}, {"SPUBLISH", "ch", "m"}, {"PUBSUB", "NUMSUB", "c"}};
+        String[][] keys = {{"a"}, {"a", "b"}, {"s", "d"}, {"s", "d"}, {"z"}, {"x", "y"}, {"z"}, {}, {"s"}, {},
+            {"a", "b"}, {}, {"c1", "c2"}, {"n.*"}, {}, {"ch"}, {"ch"}, {"NUMSUB", "c"}};
+        long[] block = {0, 1500, 10, 2000, 0, 3000, 1000, 250, 250, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        StringBuilder all = new StringBuilder();
+        for (String[] c : cmds) {
+            all.append(mb(c));
+        }
+        for (int step : new int[] {Integer.MAX_VALUE, 3, 1}) {
+            ParserDriver d = req(all.toString(), step, 512);
+            assertEquals(cmds.length, d.parsed.size());
+            for (int i = 0; i < cmds.length; i++) {
+                ParserDriver.Parsed p = d.parsed.get(i);
+                assertEquals(0, p.perr, p.toString());
+                assertFalse(p.noforward, p.toString());
+                assertEquals(List.of(keys[i]), p.keys, p.toString());
+                assertEquals(block[i], p.integer, p.toString());
+            }
         }
     }
 

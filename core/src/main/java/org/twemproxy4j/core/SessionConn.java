@@ -1,0 +1,108 @@
+package org.twemproxy4j.core;
+
+import org.twemproxy4j.core.msg.Msg;
+
+/**
+ * A session connection: the third kind of server-side connection, beside the shared pipelined ones
+ * ({@link ServerConn}) and the listener. It is opened for ONE client (see {@link Sessions}) and carries only
+ * that client's stateful commands: a blocking pop, a transaction, subscriptions. It is never in
+ * {@link Server#conns}, so no other client's request waits behind a blocked command. It runs on the same event
+ * loop, mbufs and queues as a shared connection, with the same liveness rules (a request timeout closes it, a
+ * dead server fails what is in flight with an error for its client), and differs in three ways:
+ * <ul>
+ *   <li>a blocking command's timeout is the pool {@code timeout} on top of the command's own block time (none
+ *       when the command blocks for ever);</li>
+ *   <li>while subscribed, a message the server pushes is handed to the client as an extra reply, in arrival
+ *       order, and a subscribe request that names k channels is complete after k confirmations;</li>
+ *   <li>it is counted in its server's {@code session_connections} gauge (stats JSON and Prometheus), not in {@code server_connections}, and closing it on
+ *       purpose (the client left) is no failure of the server.</li>
+ * </ul>
+ * Event-loop confined.
+ */
+final class SessionConn extends ServerConn {
+    ClientConn client;             // the one client it serves; null once that client is gone
+    final int sidx;                // index of its server in the pool
+    boolean pubsub;                // subscribed: pushes may arrive without a request
+
+    SessionConn(Context ctx, ClientConn client, int sidx) {
+        super(ctx);
+        this.client = client;
+        this.sidx = sidx;
+    }
+
+    @Override
+    void countConnection(int d) {
+        server.stats[CoreStats.SESSION_CONNECTIONS] += d; // the stats' session_connections, not server_connections
+    }
+
+    /**
+     * Enqueues a request of the session: its timeout is the pool's plus {@code blockMs} (the command's own block
+     * time, ms), none when {@code blockMs} is 0 (blocks for ever) or the pool has no timeout. {@code blockMs} -1:
+     * not a blocking command, the pool timeout alone.
+     */
+    void enqueueSession(Msg msg, long blockMs) {
+        if (!msg.noreply && blockMs != 0) {
+            int t = server.owner.timeout;
+            if (t > 0) {
+                msg.tmoConn = this;
+                ctx.evb.addTimer(msg.tmo, ctx.now() + t + Math.max(0, blockMs));
+            }
+        }
+        imsgQ.insertTail(msg);
+        long[] st = server.stats;
+        st[CoreStats.IN_QUEUE]++;
+        st[CoreStats.IN_QUEUE_BYTES] += msg.mlen;
+    }
+
+    @Override
+    void recvDone(Msg msg, Msg nmsg) {
+        if (pubsub && !msg.empty()) {
+            Msg pmsg = omsgQ.first();
+            if (pmsg == null || proto.push(msg)) {
+                rmsg = nmsg;
+                ClientConn c = client;
+                if (c != null && c.sessions != null) {
+                    server.ok();
+                    c.sessions.push(this, msg);
+                } else {
+                    Response.put(ctx, msg);
+                }
+                return;
+            }
+            if (pmsg.fragOwner != null && pmsg.narg > 1 && !pmsg.swallow) {
+                // one confirmation of several for this (un)subscribe (one per channel it names; the only
+                // fragments a session connection carries, their count in narg)
+                rmsg = nmsg;
+                pmsg.narg--;
+                Response.put(ctx, msg);
+                return;
+            }
+        }
+        super.recvDone(msg, nmsg);
+        if (pubsub && omsgQ.isEmpty() && imsgQ.isEmpty()) {
+            ClientConn c = client;
+            if (c == null || c.sessions == null || !c.sessions.subscribedOn(sidx)) {
+                pubsub = false;
+            }
+        }
+    }
+
+    /** Closes it on purpose (its client left or reset): not a failure of the server. */
+    void release() {
+        client = null;
+        retiring = true; // skips the failure accounting of close()
+        ctx.close(this);
+    }
+
+    @Override
+    void close() {
+        Server s = server;
+        ClientConn c = client;
+        super.close();
+        s.nsession--;
+        client = null;
+        if (c != null && c.sessions != null) {
+            c.sessions.closed(this);
+        }
+    }
+}
