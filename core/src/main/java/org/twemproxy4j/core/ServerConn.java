@@ -312,6 +312,14 @@ public class ServerConn extends Conn {
         }
     }
 
+    /**
+     * True when a failing server's reply (redis -OOM, -BUSY, -LOADING: {@code Proto.failure}) closes this
+     * connection, as nutcracker closes a shared one.
+     */
+    boolean failureCloses() {
+        return true;
+    }
+
     /** Mirrors rsp_filter(). */
     private boolean filter(Msg msg) {
         if (msg.empty()) {
@@ -326,7 +334,7 @@ public class ServerConn extends Conn {
             done = true;
             return true;
         }
-        if (proto.failure(msg) || server.owner.health.addrs != null && Sentinel.readonly(msg)) {
+        if (failureCloses() && proto.failure(msg) || server.owner.health.addrs != null && Sentinel.readonly(msg)) {
             Response.put(ctx, msg);
             err = NcErrno.EINVAL;
             done = true;

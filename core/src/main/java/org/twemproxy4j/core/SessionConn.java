@@ -87,6 +87,15 @@ final class SessionConn extends ServerConn {
         }
     }
 
+    /**
+     * A session's client gets a failing server's reply (-OOM, -BUSY, -LOADING) as redis gives it: inside MULTI
+     * it is a queued error that makes EXEC abort; closing the connection would end the client's transaction.
+     */
+    @Override
+    boolean failureCloses() {
+        return false;
+    }
+
     /** Closes it on purpose (its client left or reset): not a failure of the server. */
     void release() {
         client = null;

@@ -411,6 +411,26 @@ class SessionsIT {
         }
     }
 
+    @Test
+    void anOutOfMemoryServerInsideMultiIsAQueuedErrorNotAClose() throws Exception {
+        try (Conn a = new Conn(port); Conn b = new Conn(port)) {
+            int at = placeOf(b, "{oom}k");
+            RedisServer full = backends.get(at);
+            full.command("CONFIG", "SET", "maxmemory", "1");
+            try {
+                assertEquals("+OK\r\n", a.call("MULTI"));
+                assertTrue(a.call("SET", "{oom}k", "v").startsWith("-OOM"), "the server's -OOM, as redis gives it");
+                assertTrue(a.call("EXEC").startsWith("-EXECABORT"), "a queued error aborts the transaction");
+                assertEquals("+PONG\r\n", a.call("PING"), "the client's connection stays open");
+            } finally {
+                full.command("CONFIG", "SET", "maxmemory", "0");
+            }
+            assertEquals("+OK\r\n", a.call("MULTI"));
+            assertEquals("+QUEUED\r\n", a.call("SET", "{oom}k", "v"));
+            assertEquals("*1\r\n+OK\r\n", a.call("EXEC"), "the same session goes on");
+        }
+    }
+
     /** Channels that the pool places on every one of the 4 servers (found through PUBSUB CHANNELS). */
     private Map<Integer, String> channelsOnEveryServer() throws IOException {
         Map<Integer, String> out = new HashMap<>();
