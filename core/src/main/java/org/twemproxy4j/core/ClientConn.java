@@ -372,7 +372,14 @@ public final class ClientConn extends Conn implements ProtoClient {
     private void forwardTo(Msg msg, int idx) {
         ServerPool p = pool;
         Server server = p.servers[idx];
-        ServerConn s = server.conn(ctx.conns);
+        ServerConn s;
+        if (proto.outOfBand(msg.fragOwner != null ? msg.fragOwner : msg)) {
+            s = ctx.conns.getServer(server); // its own connection, not in the server's: closed once answered
+            s.retiring = true;
+            s.oneShot = true;
+        } else {
+            s = server.conn(ctx.conns);
+        }
         int e = s.connect();
         if (e != 0) {
             s.err = e;

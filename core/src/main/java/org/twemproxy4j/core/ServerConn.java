@@ -21,7 +21,8 @@ public class ServerConn extends Conn {
     final MsgQueue imsgQ = new MsgQueue(true); // requests to write (server links)
     final MsgQueue omsgQ = new MsgQueue(true); // requests written, awaiting the response
     ServerConn freeNext;
-    boolean retiring;              // dropped by a reload: closes once nothing is in flight
+    boolean retiring;              // dropped by a reload, or opened for one out-of-band request: closes once nothing is in flight
+    boolean oneShot;               // opened for one out-of-band request (Proto.outOfBand): its reply, even -BUSY, is the client's
 
     ServerConn(Context ctx) {
         super(ctx);
@@ -35,6 +36,7 @@ public class ServerConn extends Conn {
     void resetConn() {
         super.resetConn();
         retiring = false;
+        oneShot = false;
     }
 
     /**
@@ -317,7 +319,7 @@ public class ServerConn extends Conn {
      * connection, as nutcracker closes a shared one.
      */
     boolean failureCloses() {
-        return true;
+        return !oneShot;
     }
 
     /** Mirrors rsp_filter(). */

@@ -178,6 +178,39 @@ class RedisCommandsIT {
     }
 
     @Test
+    void scriptKillReachesAServerBusyWithAScript() throws Exception {
+        for (RedisServer b : backends) {
+            b.command("CONFIG", "SET", "lua-time-limit", "10");
+        }
+        try (Conn busy = new Conn(port); Conn other = new Conn(port)) {
+            // an endless script on the shared connection to one server: what follows it there waits
+            busy.out.write(Resp.command("EVAL", "while true do end", "1", "{busy}k"));
+            busy.out.flush();
+            int at = -1;
+            for (int i = 0; i < 200 && at < 0; i++) {
+                for (int k = 0; k < backends.size(); k++) {
+                    if (backends.get(k).command("PING").startsWith("-BUSY")) {
+                        at = k;
+                    }
+                }
+                Thread.sleep(10);
+            }
+            assertTrue(at >= 0, "a server runs the script");
+            String fk = other.call("FUNCTION", "KILL");
+            assertTrue(fk.startsWith("-NOTBUSY") || fk.startsWith("-BUSY"), "no function runs, a server's own error: " + fk);
+            assertEquals("+OK\r\n", other.call("SCRIPT", "KILL"), "on a connection of its own, past the script");
+            String killed = new String(Resp.readReply(busy.in), StandardCharsets.ISO_8859_1);
+            assertTrue(killed.startsWith("-ERR") && killed.contains("killed"), killed);
+            assertEquals("+PONG\r\n", busy.call("PING"));
+            assertEquals("-NOTBUSY No scripts in execution right now.\r\n", other.call("SCRIPT", "KILL"));
+        } finally {
+            for (RedisServer b : backends) {
+                b.command("CONFIG", "SET", "lua-time-limit", "5000");
+            }
+        }
+    }
+
+    @Test
     void commandIsTheProxysOwnTable() throws Exception {
         try (Conn c = new Conn(port)) {
             String list = c.call("COMMAND", "LIST");

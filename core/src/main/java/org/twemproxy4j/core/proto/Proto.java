@@ -118,6 +118,16 @@ public interface Proto {
     void swallowMsg(String server, Msg pmsg, Msg rsp);
 
     /**
+     * True when request {@code r} must not wait behind the requests already sent on the shared connections: it is
+     * sent on a connection of its own, opened for it and closed once answered (redis SCRIPT KILL and FUNCTION
+     * KILL, which must reach a server busy with a script that earlier requests on the shared connection started).
+     * Cheap: asked for every request sent to a server.
+     */
+    default boolean outOfBand(Msg r) {
+        return false;
+    }
+
+    /**
      * Where a parsed, forwardable request goes in a pool of {@code nserver} servers: {@link #ROUTE_KEYS}
      * (nutcracker's only way), {@link #ROUTE_SPLIT}, {@link #ROUTE_ALL}, or a server index {@code >= 0} (one
      * fragment to that server, written by {@link #fragmentTo}; e.g. a SCAN whose cursor names its server).

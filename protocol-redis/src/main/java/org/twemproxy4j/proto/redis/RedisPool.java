@@ -12,8 +12,10 @@ import org.twemproxy4j.mbuf.Mbuf;
  *
  * <ul>
  *   <li>DBSIZE: every server, the sum. KEYS: every server, the arrays concatenated (server order).</li>
- *   <li>FLUSHDB, FLUSHALL, SCRIPT (LOAD, FLUSH, KILL), FUNCTION: every server; the first error reply if any
- *       server fails, else the first server's reply. SCRIPT EXISTS: every server, 1 per sha only where every
+ *   <li>FLUSHDB, FLUSHALL, SCRIPT (LOAD, FLUSH), FUNCTION: every server; the first error reply if any
+ *       server fails, else the first server's reply. SCRIPT KILL and FUNCTION KILL: every server, each on a
+ *       connection of its own ({@link RedisProto#outOfBand}); OK when one server stopped a script, else the
+ *       first error (NOTBUSY). SCRIPT EXISTS: every server, 1 per sha only where every
  *       server has it.</li>
  *   <li>RANDOMKEY: every server; the first non-nil reply from a random starting server.</li>
  *   <li>TIME, LASTSAVE: the pool's first server.</li>
@@ -146,6 +148,16 @@ final class RedisPool {
 
     static boolean coalesce(Msg r, RedisCommand cmd, Msg rsp, ProtoClient c) {
         int nf = r.nfrag;
+        if ((cmd == RedisCommand.SCRIPT || cmd == RedisCommand.FUNCTION) && RedisProto.kill(r)) {
+            // SCRIPT/FUNCTION KILL: OK when it stopped a script somewhere (the other servers had none running)
+            for (int f = 0; f < nf; f++) {
+                Msg fr = r.frags[f].peer;
+                if (fr != null && fr.type == RedisParser.RSP_STATUS) {
+                    appendAll(rsp, fr, c);
+                    return true;
+                }
+            }
+        }
         for (int f = 0; f < nf; f++) {
             Msg fr = r.frags[f].peer;
             if (fr == null) {

@@ -323,6 +323,24 @@ public final class RedisProto implements Proto {
      * whole-pool commands go to every server or one chosen server ({@link RedisPool#route}); everything else
      * by its keys (the core answers -CROSSSLOT when a co-located command's keys are on several servers).
      */
+    /** SCRIPT KILL and FUNCTION KILL: on a connection of their own, so that a server busy with a script gets them. */
+    @Override
+    public boolean outOfBand(Msg r) {
+        return kill(r);
+    }
+
+    /** True for SCRIPT KILL and FUNCTION KILL. */
+    static boolean kill(Msg r) {
+        int t = r.type;
+        if (t != RedisCommand.SCRIPT.type() && t != RedisCommand.FUNCTION.type() || r.nkeys < 1 || r.keyLen[0] != 4) {
+            return false;
+        }
+        return (RedisPool.spanByte(r.keyMbuf[0], r.keyStart[0], 0) | 0x20) == 'k'
+                && (RedisPool.spanByte(r.keyMbuf[0], r.keyStart[0], 1) | 0x20) == 'i'
+                && (RedisPool.spanByte(r.keyMbuf[0], r.keyStart[0], 2) | 0x20) == 'l'
+                && (RedisPool.spanByte(r.keyMbuf[0], r.keyStart[0], 3) | 0x20) == 'l';
+    }
+
     @Override
     public int route(Msg r, int nserver) {
         RedisCommand c = RedisCommand.of(r.type);
