@@ -477,14 +477,11 @@ public final class Nutcracker {
      * generation (its fast-class and AOP classes are spun with ASM at the first injection; the launcher uses no
      * method interception, and reflection is as fast for the few calls of a start) and no stack trace
      * of every binding's source (which only an error message would show). Together about a quarter of the
-     * start's CPU time. And netty's per-byte bounds check off (set before netty's buffer classes load).
+     * start's CPU time.
      */
     static void startupDefaults() {
         setIfAbsent("guice_bytecode_gen_option", "DISABLED");
         setIfAbsent("guice_include_stack_traces", "OFF");
-        // the parsers read each byte of an mbuf by absolute index, always inside [pos, last) of a live mbuf: no
-        // per-byte bounds check in production (the tests, and the fuzzers, run with netty's checks on)
-        setIfAbsent("io.netty.buffer.checkBounds", "false");
     }
 
     private static void setIfAbsent(String key, String value) {
