@@ -103,7 +103,8 @@ class ChaosIT {
             assertTrue(load.cuts.get() > 10, "too few cut clients: " + summary);
             // redis: -OOM is a server failure, answered "-ERR Invalid argument" as nutcracker does; memcached's
             // "SERVER_ERROR out of memory" is passed through
-            assertTrue(fullErrors > 0, "no error while a backend was full: " + summary);
+            // (the window is sampled by the fault cycle; an out-of-memory reply counted by the load itself shows it too)
+            assertTrue(fullErrors > 0 || load.oomReplies.get() > 0, "no error while a backend was full: " + summary);
             assertTrue(proxy.alive(), "the proxy died: " + summary);
             awaitServing(kind, listen);
             proxy.awaitIdle();

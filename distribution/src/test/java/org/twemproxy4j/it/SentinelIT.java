@@ -385,14 +385,17 @@ class SentinelIT {
         assertTrue(firstServed[0] != 0, "the new master served requests");
         assertTrue(servedMs <= 1000, "new master served " + servedMs + " ms after +switch-master");
         assertTrue(recoverMs <= 1000, "errors ended " + recoverMs + " ms after +switch-master");
-        // the data acknowledged after the window is on the new master
+        // the new master holds each key's own tagged values: the last one acknowledged, or (redis replicates
+        // asynchronously, so a write the old master acknowledged just before it was demoted can be lost) an
+        // earlier value of the same key, never another key's
         RedisServer now = master(name);
         assertEquals(replica, now);
         int checked = 0;
         for (Map.Entry<String, String> e : load.last.entrySet()) {
             String r = now.command("GET", e.getKey());
             if (!r.startsWith("$-1")) {
-                assertEquals("$" + e.getValue().length() + "\r\n" + e.getValue() + "\r\n", r, e.getKey());
+                String v = r.substring(r.indexOf('\n') + 1, r.length() - 2);
+                assertTrue(v.equals(e.getValue()) || v.startsWith(e.getKey() + "="), e.getKey() + ": " + r);
                 checked++;
             }
         }
