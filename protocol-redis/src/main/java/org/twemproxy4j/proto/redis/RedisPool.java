@@ -182,24 +182,8 @@ final class RedisPool {
                 RedisProto.appendNum(rsp, ':', sum, num, c);
                 return true;
             }
-            case KEYS: {
-                long n = 0;
-                for (int f = 0; f < nf; f++) {
-                    Msg fr = r.frags[f].peer;
-                    if (fr.type != RedisParser.RSP_MULTIBULK) {
-                        return false;
-                    }
-                    n += fr.nkeys;
-                }
-                RedisProto.appendNum(rsp, '*', n, num, c);
-                for (int f = 0; f < nf; f++) {
-                    Msg fr = r.frags[f].peer;
-                    for (int i = 0; i < fr.nkeys; i++) {
-                        c.appendSpan(rsp, fr.keyMbuf[i], fr.keyStart[i], fr.keyLen[i]);
-                    }
-                }
-                return true;
-            }
+            case KEYS:
+                return concatArrays(r, rsp, c);
             case RANDOMKEY: {
                 int s = ThreadLocalRandom.current().nextInt(nf);
                 for (int k = 0; k < nf; k++) {
@@ -228,6 +212,30 @@ final class RedisPool {
                 appendAll(rsp, r.frags[0].peer, c);
                 return true;
         }
+    }
+
+    /**
+     * The fragments' array replies concatenated in server order (KEYS, PUBSUB CHANNELS): the elements' recorded
+     * spans spliced, no copy. False when a reply is not an array.
+     */
+    static boolean concatArrays(Msg r, Msg rsp, ProtoClient c) {
+        int nf = r.nfrag;
+        long n = 0;
+        for (int f = 0; f < nf; f++) {
+            Msg fr = r.frags[f].peer;
+            if (fr.type != RedisParser.RSP_MULTIBULK) {
+                return false;
+            }
+            n += fr.nkeys;
+        }
+        RedisProto.appendNum(rsp, '*', n, c.numScratch(), c);
+        for (int f = 0; f < nf; f++) {
+            Msg fr = r.frags[f].peer;
+            for (int i = 0; i < fr.nkeys; i++) {
+                c.appendSpan(rsp, fr.keyMbuf[i], fr.keyStart[i], fr.keyLen[i]);
+            }
+        }
+        return true;
     }
 
     /** SCRIPT EXISTS: element i is 1 only where every server answers 1. */

@@ -205,24 +205,8 @@ final class RedisSession {
         byte[] num = c.numScratch();
         switch (sub) {
             case "CHANNELS":
-            case "SHARDCHANNELS": {
-                long n = 0;
-                for (int f = 0; f < nf; f++) {
-                    Msg fr = r.frags[f].peer;
-                    if (fr.type != RedisParser.RSP_MULTIBULK) {
-                        return false;
-                    }
-                    n += fr.nkeys;
-                }
-                RedisProto.appendNum(rsp, '*', n, num, c);
-                for (int f = 0; f < nf; f++) {
-                    Msg fr = r.frags[f].peer;
-                    for (int i = 0; i < fr.nkeys; i++) {
-                        c.appendSpan(rsp, fr.keyMbuf[i], fr.keyStart[i], fr.keyLen[i]);
-                    }
-                }
-                return true;
-            }
+            case "SHARDCHANNELS":
+                return RedisPool.concatArrays(r, rsp, c);
             case "NUMSUB":
             case "SHARDNUMSUB": {
                 Msg f0 = r.frags[0].peer;
