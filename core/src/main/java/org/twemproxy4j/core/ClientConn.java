@@ -564,7 +564,7 @@ public final class ClientConn extends Conn implements ProtoClient {
     @Override
     void sendDone(Msg msg) {
         Msg pmsg = msg.peer;
-        ctx.stats.recordLatency(pool.idx, pmsg.serverIdx, System.nanoTime() - pmsg.startNanos);
+        ctx.stats.recordLatency(pool.idx, pmsg.serverIdx, ctx.nanos() - pmsg.startNanos);
         omsgQ.remove(pmsg);
         pending -= pmsg.charged;
         Request.put(ctx, pmsg);

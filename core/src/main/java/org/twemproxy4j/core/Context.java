@@ -64,9 +64,14 @@ final class Context {
         return evb.now();
     }
 
+    /** The loop clock in nanoseconds: the same reading as {@link #now()} (for request latency). */
+    long nanos() {
+        return evb.nowNanos();
+    }
+
     /** Mirrors msg_get(). */
     Msg msgGet(MsgOwner owner, boolean request) {
-        return msgPool.get(owner, request, request ? System.nanoTime() : 0L);
+        return msgPool.get(owner, request, request ? evb.nowNanos() : 0L);
     }
 
     /** Memory a message holds: its mbufs (whole chunks), at least its length. */

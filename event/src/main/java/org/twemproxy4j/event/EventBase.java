@@ -46,6 +46,13 @@ public interface EventBase extends AutoCloseable {
     /** Monotonic milliseconds, refreshed once per {@link #runOnce}. */
     long now();
 
+    /**
+     * The same clock reading as {@link #now()} in nanoseconds ({@code System.nanoTime()}): refreshed once per
+     * ready channel, so the requests of one read and the replies of one read share a reading (request latency
+     * is measured between two readings, with no clock call per request).
+     */
+    long nowNanos();
+
     /** Arms {@code t} to fire at absolute {@code deadline} ({@link #now()} clock); re-arms if armed. */
     void addTimer(Timer t, long deadline);
 

@@ -27,6 +27,7 @@ public final class SelectorEventBase implements EventBase {
     private int nheap;
     private long seq;
     private long now;
+    private long nanos; // the same reading as now, in nanoseconds
     private int nevents;
     private final boolean eagerWrites;
     private Registration[] pending = new Registration[64];
@@ -50,8 +51,10 @@ public final class SelectorEventBase implements EventBase {
         this.eagerWrites = eagerWrites;
     }
 
-    private static long clock() {
-        return System.nanoTime() / 1_000_000L;
+    /** Reads the clock: {@link #nowNanos()} and, returned, its milliseconds. */
+    private long clock() {
+        nanos = System.nanoTime();
+        return nanos / 1_000_000L;
     }
 
     @Override
@@ -277,6 +280,11 @@ public final class SelectorEventBase implements EventBase {
     @Override
     public long now() {
         return now;
+    }
+
+    @Override
+    public long nowNanos() {
+        return nanos;
     }
 
     @Override
