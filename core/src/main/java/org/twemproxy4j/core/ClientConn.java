@@ -24,6 +24,7 @@ public final class ClientConn extends Conn implements ProtoClient {
     long id;                       // unique over the process's workers (CLIENT ID)
     byte[] name;                   // CLIENT SETNAME, or null
     Sessions sessions;             // dedicated server connections and session state, or null (none yet)
+    int replyMode;                 // CLIENT REPLY: ProtoClient.REPLY_ON, REPLY_OFF or REPLY_SKIP (see ClientReply)
 
     ClientConn(Context ctx) {
         super(ctx);
@@ -36,6 +37,7 @@ public final class ClientConn extends Conn implements ProtoClient {
         throttled = false;
         name = null;
         sessions = null;
+        replyMode = REPLY_ON;
     }
 
     /**
@@ -47,6 +49,13 @@ public final class ClientConn extends Conn implements ProtoClient {
     void charge(Msg req, long n) {
         req.charged += n;
         pending += n;
+    }
+
+    /** Reads this client again, if it was throttled, once its pending work drained (see ClientReply.drop). */
+    void unthrottleIfThrottled() {
+        if (throttled) {
+            unthrottleIfDrained();
+        }
     }
 
     /** Stops reading this client while it owes too much (soft limit); reading resumes in {@link #sendDone}. */
@@ -162,6 +171,16 @@ public final class ClientConn extends Conn implements ProtoClient {
     }
 
     @Override
+    public void clientReply(Msg req, int mode) {
+        ClientReply.set(this, req, mode);
+    }
+
+    @Override
+    public boolean inTransaction() {
+        return sessions != null && sessions.inMulti();
+    }
+
+    @Override
     public byte[] numScratch() {
         return numScratch;
     }
@@ -274,6 +293,9 @@ public final class ClientConn extends Conn implements ProtoClient {
         rmsg = nmsg;
         if (filter(msg)) {
             return;
+        }
+        if (replyMode != REPLY_ON) {
+            ClientReply.mute(this, msg);
         }
         if (!msg.noreply) {
             charge(msg, ctx.footprint(msg));
@@ -534,6 +556,9 @@ public final class ClientConn extends Conn implements ProtoClient {
     @Override
     Msg sendNext() {
         Msg pmsg = omsgQ.first();
+        if (pmsg != null && pmsg.quiet) {
+            pmsg = ClientReply.drop(this, pmsg);
+        }
         if (pmsg == null || !Request.done(pmsg)) {
             // nothing is outstanding: initiate close?
             if (pmsg == null && eof) {
@@ -545,6 +570,9 @@ public final class ClientConn extends Conn implements ProtoClient {
         Msg msg = smsg;
         if (msg != null) {
             pmsg = omsgQ.next(msg.peer);
+            if (pmsg != null && pmsg.quiet) {
+                pmsg = ClientReply.drop(this, pmsg);
+            }
         }
         if (pmsg == null || !Request.done(pmsg)) {
             smsg = null;

@@ -69,6 +69,11 @@ final class Sessions {
         return ss.forward(msg);
     }
 
+    /** True between MULTI and EXEC/DISCARD. */
+    boolean inMulti() {
+        return multi;
+    }
+
     boolean subscribed() {
         return !channels.isEmpty() || !patterns.isEmpty() || !shards.isEmpty();
     }

@@ -412,6 +412,29 @@ class SessionsIT {
     }
 
     @Test
+    void anAdministrationCommandInsideMultiIsAQueuedErrorAndAbortsExec() throws Exception {
+        try (Conn a = new Conn(port); Conn b = new Conn(port)) {
+            // the commands redis itself refuses inside MULTI get redis's words there; the others the proxy's
+            for (String[] admin : new String[][] {{"SAVE"}, {"SHUTDOWN"}, {"CONFIG", "SET", "maxmemory", "1"},
+                {"REPLICAOF", "127.0.0.1", "1"}}) {
+                assertEquals("+OK\r\n", a.call("MULTI"));
+                assertEquals("+QUEUED\r\n", a.call("SET", "{adm}k", "1"));
+                String e = a.call(admin);
+                if (admin.length == 1) {
+                    assertEquals("-ERR Command not allowed inside a transaction\r\n", e, admin[0]);
+                } else {
+                    assertEquals("-ERR command '" + admin[0].toLowerCase(java.util.Locale.ROOT)
+                            + "' is not forwarded by the proxy\r\n", e);
+                }
+                assertEquals("-EXECABORT Transaction discarded because of previous errors.\r\n", a.call("EXEC"));
+                assertEquals("$-1\r\n", b.call("GET", "{adm}k"), "nothing of the transaction ran");
+            }
+            assertEquals("-ERR command 'save' is not forwarded by the proxy\r\n", a.call("SAVE"), "outside MULTI");
+            assertEquals("+PONG\r\n", a.call("PING"));
+        }
+    }
+
+    @Test
     void anOutOfMemoryServerInsideMultiIsAQueuedErrorNotAClose() throws Exception {
         try (Conn a = new Conn(port); Conn b = new Conn(port)) {
             int at = placeOf(b, "{oom}k");

@@ -98,6 +98,7 @@ public final class Msg {
     public boolean noforward;      // answered by the proxy itself?
     public boolean noreply;        // no response expected?
     public boolean quit;           // the client asks to close after the reply
+    public boolean quiet;          // request: its reply is consumed and dropped, not written (CLIENT REPLY OFF/SKIP)
 
     // fragments (a multi-key request split per server)
     public Msg fragOwner;          // owner of the fragment, or null (not a fragment / owner gone)
@@ -229,6 +230,7 @@ public final class Msg {
         noforward = false;
         noreply = false;
         quit = false;
+        quiet = false;
         fragOwner = null;
         if (frags != null) {
             for (int i = 0; i < nfrag; i++) {

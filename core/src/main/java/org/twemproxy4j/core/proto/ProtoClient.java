@@ -55,4 +55,23 @@ public interface ProtoClient {
     default boolean subscribed() {
         return false;
     }
+
+    /** CLIENT REPLY: replies are written (the default). */
+    int REPLY_ON = 0;
+    /** CLIENT REPLY OFF: no reply is written until CLIENT REPLY ON; pub/sub pushes still are. */
+    int REPLY_OFF = 1;
+    /** CLIENT REPLY SKIP: the reply of the next request is not written. */
+    int REPLY_SKIP = 2;
+
+    /**
+     * CLIENT REPLY {@code mode} ({@link #REPLY_ON}, {@link #REPLY_OFF}, {@link #REPLY_SKIP}) from request
+     * {@code req}, which is answered (+OK) only when the mode is ON. A client without the feature ignores it.
+     */
+    default void clientReply(Msg req, int mode) {
+    }
+
+    /** True while the client is between MULTI and EXEC/DISCARD of a transaction through the proxy. */
+    default boolean inTransaction() {
+        return false;
+    }
 }

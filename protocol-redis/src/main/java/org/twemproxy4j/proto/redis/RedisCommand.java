@@ -393,6 +393,11 @@ public enum RedisCommand {
         return type <= 0 || type > VALUES.length ? null : VALUES[type - 1];
     }
 
+    /** Flagged no-multi by redis (refused inside MULTI with "Command not allowed inside a transaction"). */
+    boolean noMulti() {
+        return this == SAVE || this == SHUTDOWN || this == SYNC || this == PSYNC;
+    }
+
     /** True when argc satisfies the arity. */
     public boolean arityOk(int argc) {
         return arity > 0 ? argc == arity : argc >= -arity;

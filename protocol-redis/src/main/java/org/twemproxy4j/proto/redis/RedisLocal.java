@@ -14,7 +14,9 @@ import org.twemproxy4j.core.proto.ProtoClient;
  *       role, modules); HELLO 3 is {@code -NOPROTO} until the proxy speaks RESP3.</li>
  *   <li>CLIENT ID: this connection's number, unique in the process; CLIENT SETNAME and GETNAME: the name kept on
  *       the client connection (HELLO SETNAME sets it too); CLIENT INFO and LIST: one line for this connection
- *       (the proxy's view; other clients are not listed); every other subcommand: an error naming it.</li>
+ *       (the proxy's view; other clients are not listed); CLIENT REPLY ON|OFF|SKIP: kept on the client
+ *       connection, which drops the replies it mutes (pub/sub pushes excepted); every other subcommand: an
+ *       error naming it.</li>
  * </ul>
  */
 final class RedisLocal {
@@ -121,7 +123,7 @@ final class RedisLocal {
         c.append(rsp, ascii(sb.toString()));
     }
 
-    static void client(byte[][] a, Msg rsp, ProtoClient c) {
+    static void client(Msg req, byte[][] a, Msg rsp, ProtoClient c) {
         String sub = upper(a[1]);
         switch (sub) {
             case "ID":
@@ -138,6 +140,25 @@ final class RedisLocal {
                 c.clientName(a[2]);
                 c.append(rsp, RedisProto.RSP_OK);
                 return;
+            case "REPLY": {
+                if (a.length != 3) {
+                    break;
+                }
+                String mode = upper(a[2]);
+                if (mode.equals("ON")) {
+                    c.clientReply(req, ProtoClient.REPLY_ON);
+                    c.append(rsp, RedisProto.RSP_OK);
+                } else if (mode.equals("OFF")) {
+                    c.clientReply(req, ProtoClient.REPLY_OFF);
+                    c.append(rsp, RedisProto.RSP_OK); // not written: the request is muted
+                } else if (mode.equals("SKIP")) {
+                    c.clientReply(req, ProtoClient.REPLY_SKIP);
+                    c.append(rsp, RedisProto.RSP_OK);
+                } else {
+                    c.append(rsp, ascii("-ERR syntax error\r\n"));
+                }
+                return;
+            }
             case "SETINFO":
                 c.append(rsp, RedisProto.RSP_OK); // a client library's name and version: noted, not kept
                 return;

@@ -230,6 +230,11 @@ public final class RedisProto implements Proto {
                 c.append(rsp, ascii("+RESET\r\n"));
                 return;
             case RedisParser.PERR_REFUSED:
+                if (c.inTransaction() && RedisCommand.of(req.type).noMulti()) {
+                    // what redis answers for it inside MULTI (the transaction is aborted, as there)
+                    c.append(rsp, ascii("-ERR Command not allowed inside a transaction\r\n"));
+                    return;
+                }
                 c.append(rsp, ascii("-ERR command '" + RedisCommand.of(req.type).lower
                         + "' is not forwarded by the proxy\r\n"));
                 return;
@@ -311,7 +316,7 @@ public final class RedisProto implements Proto {
             return;
         }
         if (cmd == RedisCommand.CLIENT) {
-            RedisLocal.client(args(req), rsp, c);
+            RedisLocal.client(req, args(req), rsp, c);
             return;
         }
         // a forwardable request routed here only because the client is not authenticated
