@@ -407,6 +407,9 @@ class ClusterIT {
         assertTrue(moved > 0, "MOVED followed during the resharding: " + json);
         assertTrue(refreshes > 1, "map refreshed after MOVED: " + json);
         assertTrue(number(json, "cluster_nodes") >= 4, json);
+        // the replica seed is no master in the map: it got map loads (at most one per refresh), no keyed traffic
+        String rs = json.substring(json.indexOf("\"" + replica + "\": {"));
+        assertTrue(number(rs, "requests") <= refreshes, "requests to the replica seed: " + rs);
         assertTrue(prom.contains("twemproxy4j_cluster_moved_total{pool=\"cl\"} " + moved), prom);
         assertTrue(prom.contains("twemproxy4j_cluster_ask_total{pool=\"cl\"} " + ask), prom);
         System.out.println("ClusterIT: moved " + moved + ", ask " + ask + ", map refreshes " + refreshes);
