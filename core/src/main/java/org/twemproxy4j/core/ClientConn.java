@@ -353,7 +353,8 @@ public final class ClientConn extends Conn implements ProtoClient {
             return; // a session command, or any request of a client in a session state (see Sessions)
         }
         int nserver = p.servers.length;
-        int route = proto.route(msg, nserver);
+        // a cluster pool routes over slot positions (SCAN's cursor names a slot, see ClusterPool)
+        int route = proto.route(msg, p.cluster != null ? ClusterPool.POSITIONS : nserver);
         if (route == Proto.ROUTE_SPLIT) {
             // as nutcracker: a multi-key command is split even when every key lives on one server, so an
             // error reply from that server becomes the coalesced "Invalid argument" as it does there
@@ -369,6 +370,10 @@ public final class ClientConn extends Conn implements ProtoClient {
             return;
         }
         if (route >= 0) {
+            if (p.cluster != null) {
+                p.cluster.routeTo(this, msg, route); // the owner of that slot
+                return;
+            }
             fanOut(msg, route < nserver ? route : nserver - 1, 1);
             return;
         }
@@ -534,6 +539,12 @@ public final class ClientConn extends Conn implements ProtoClient {
             Msg sub = msg.frags[i];
             forwardTo(sub, sub.serverIdx);
         }
+    }
+
+    @Override
+    public int scanNext(int position, int npositions) {
+        ClusterPool cl = pool.cluster;
+        return cl != null ? cl.scanNext(position) : ProtoClient.super.scanNext(position, npositions);
     }
 
     /** Mirrors req_forward_error(). */

@@ -16,8 +16,23 @@ import org.twemproxy4j.mbuf.Mbuf;
  * each worker keeps its own map and refreshes it on its own (no state is shared between workers).
  *
  * <p>Nodes are the pool's {@link Server}s: the configured seeds first, then every master the map or a
- * redirection names, appended as it is first seen (a node is never removed; a node that left the cluster
- * simply owns no slot). Each node keeps the pool's pipelined {@link ServerConn}s, as any server does.
+ * redirection names, appended as it is first seen. A node is known by its address: a seed written as a host
+ * name was resolved when the configuration was read ({@code ConfPool#clusterSeedAddress}), so the same node
+ * named by IP in the map is that seed, not another node. A node is never removed (it stays a stats entry), but
+ * each map load replaces the whole map, so a node that is no longer a master (a replica seed, a demoted or dead
+ * master, a node that left) owns no slot and gets no keyed traffic. Keyless requests and slots the map does not
+ * cover go to {@link #fallback}, the master of the lowest slot the map covers. Each node keeps the pool's
+ * pipelined {@link ServerConn}s, as any server does.
+ *
+ * <p>SCAN walks the masters in the order of the first slot each owns. The proxy's cursor is
+ * {@code nodeCursor * 16384 + position}, where position is that first slot of the master being scanned: cursor
+ * {@code c} goes to the current owner of slot {@code c % 16384} with cursor {@code c / 16384}; when that node's
+ * iteration ends the next cursor is the first slot of the next master ({@link #scanNext}), and 0 after the last.
+ * The cursor names a slot, not a node index, so it stays valid while nodes are added to the pool. While the
+ * map is unchanged, every key present for the whole scan is returned at least once (redis's guarantee, per
+ * master); after a failover the promoted replica carries on with the same cursor over the same data; when slots
+ * move between masters during a scan, a key that moves may be missed or returned twice, as with a cluster-aware
+ * client that scans node by node.
  *
  * <pre>
  *   client request --index: slot (CRC16 of the tag) -&gt; slots[slot] = node--&gt; s.imsg_q -&gt; s.omsg_q
@@ -41,11 +56,13 @@ final class ClusterPool implements ClusterTopology {
     static final long REFRESH_TIMEOUT_MS = 2_000;     // a refresh unanswered this long is given up
     static final int MAX_REDIRECTS = 5;               // MOVED/ASK/TRYAGAIN/CLUSTERDOWN per request
     static final long RETRY_BACKOFF_MS = 25;          // TRYAGAIN/CLUSTERDOWN: 25, 50, 75 ... ms
+    static final int POSITIONS = ClusterKeySlot.SLOTS;     // routed requests: a slot (SCAN's cursor position)
     private static final int NONE = -1;
 
     final ServerPool pool;
     private Context ctx;
     private final int[] slots = new int[ClusterKeySlot.SLOTS]; // slot -> node (server index), NONE unknown
+    private int fallback;                                      // keyless requests, unknown slots: a master
     private int[] next;                                        // the map being read from a refresh
     private boolean nextOk;
     private int tSlot;                                         // a redirection's slot
@@ -74,10 +91,26 @@ final class ClusterPool implements ClusterTopology {
     private int[] fragStart = new int[16];
     private int[] order = new int[16];
     private boolean[] owners = new boolean[16];                 // fanOut scratch: nodes owning slots
+    private String[] addrs;                                     // each node's "ip:port" (as the cluster names it)
 
     ClusterPool(ServerPool pool) {
         this.pool = pool;
         java.util.Arrays.fill(slots, NONE);
+        Server[] ss = pool.servers;
+        addrs = new String[Math.max(16, ss.length)];
+        for (int i = 0; i < ss.length; i++) {
+            ConfServer c = ss[i].conf;
+            String ip = pool.conf.clusterSeedAddress(i);
+            if (ip != null) {
+                try {
+                    // connect to the address resolved with the configuration: the loop never resolves a seed
+                    ss[i].moveTo(new java.net.InetSocketAddress(java.net.InetAddress.getByName(ip), c.port()));
+                } catch (java.net.UnknownHostException e) {
+                    ip = null; // not a literal after all: resolved at connect, as any server
+                }
+            }
+            addrs[i] = (ip != null ? ip : literal(c.host())) + ":" + c.port();
+        }
     }
 
     /** Starts the topology work on the loop of {@code ctx}: the first map load and the periodic refresh. */
@@ -100,7 +133,7 @@ final class ClusterPool implements ClusterTopology {
     private int node(int slot) {
         int n = slots[slot];
         if (n == NONE) {
-            n = 0;
+            n = fallback;
         }
         return n;
     }
@@ -122,7 +155,7 @@ final class ClusterPool implements ClusterTopology {
     int index(Msg msg) {
         int n = msg.nkeys;
         if (n == 0) {
-            return 0; // a keyless command: any node answers it
+            return fallback; // a keyless command: a master that owns slots answers it
         }
         int step = msg.keyStep;
         int s = slot(msg, 0);
@@ -211,7 +244,7 @@ final class ClusterPool implements ClusterTopology {
                 owners[slots[i]] = true;
             }
         }
-        owners[0] |= ctx == null || !anyOwner(nserver); // no map yet: ask the first seed
+        owners[fallback] |= ctx == null || !anyOwner(nserver); // no map yet: ask the first seed
         if (msg.frags == null || msg.frags.length < nserver) {
             msg.frags = new Msg[nserver];
         }
@@ -233,6 +266,60 @@ final class ClusterPool implements ClusterTopology {
             }
         }
         return false;
+    }
+
+    /**
+     * A request the protocol routes to one place ({@code Proto.route} over {@link ClusterKeySlot#SLOTS}
+     * positions): SCAN with the slot position of its cursor, TIME, LASTSAVE, COMMAND with 0. It goes to the
+     * current owner of that slot (or {@link #fallback}), never to a replica seed or a node without slots.
+     */
+    void routeTo(ClientConn c, Msg msg, int position) {
+        int node = position < slots.length && slots[position] != NONE ? slots[position] : fallback;
+        if (msg.frags == null || msg.frags.length < 1) {
+            msg.frags = new Msg[Math.max(1, pool.servers.length)];
+        }
+        Msg sub = c.fragmentGet(msg, node);
+        c.proto.fragmentTo(msg, position, ClusterKeySlot.SLOTS, sub, c);
+        msg.frags[0] = sub;
+        c.forwardFragments(msg, 1);
+    }
+
+    /**
+     * SCAN: the position after {@code position} once the node scanned there finished: the first slot of the
+     * next master in first-slot order, or 0 when none is left. Scans the slot map (SCAN only).
+     */
+    int scanNext(int position) {
+        int from = position;
+        if (position >= slots.length) {
+            return 0;
+        }
+        if (slots[position] == NONE) {
+            from = Math.max(from, firstSlot(fallback)); // position 0 with slot 0 unowned: the fallback's start
+        }
+        int nserver = pool.servers.length;
+        if (owners.length < nserver) {
+            owners = new boolean[Math.max(nserver, owners.length << 1)];
+        }
+        java.util.Arrays.fill(owners, false); // here: nodes seen so far, in slot order
+        for (int i = 0; i < slots.length; i++) {
+            int n = slots[i];
+            if (n != NONE && !owners[n]) {
+                owners[n] = true;
+                if (i > from) {
+                    return i;
+                }
+            }
+        }
+        return 0;
+    }
+
+    private int firstSlot(int node) {
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] == node) {
+                return i;
+            }
+        }
+        return 0;
     }
 
     // ---------------------------------------------------------------- redirections
@@ -425,12 +512,27 @@ final class ClusterPool implements ClusterTopology {
             return;
         }
         int known = 0;
+        int first = NONE;
         for (int i = 0; i < n.length; i++) {
             if (n[i] != NONE) {
-                slots[i] = n[i];
                 known++;
+                if (first == NONE) {
+                    first = n[i];
+                }
             }
         }
+        if (known == 0) {
+            if (Log.enabled(Log.LOG_WARN)) {
+                Log.warn("pool '" + pool.name + "': an empty slot map; trying another node");
+            }
+            refreshWanted = true;
+            arm();
+            return;
+        }
+        // the whole map is replaced: a node that no longer serves a slot (a demoted or dead master) gets no
+        // keyed traffic; a slot the map leaves out goes to the fallback master, which redirects or refuses it
+        System.arraycopy(n, 0, slots, 0, n.length);
+        fallback = first;
         if (Log.enabled(Log.LOG_VERB)) {
             Log.log(Log.LOG_VERB, "pool '" + pool.name + "' slot map: " + known + " slots on "
                     + pool.servers.length + " nodes");
@@ -465,21 +567,28 @@ final class ClusterPool implements ClusterTopology {
         tNode = nodeOf(host, port);
     }
 
-    /** The index of node {@code host:port}, added to the pool when first seen. */
+    /**
+     * The index of node {@code host:port} (as the cluster names it), added to the pool when first seen. Nodes
+     * are matched by address: a seed's resolved IP, an IP literal in its canonical form.
+     */
     private int nodeOf(String host, int port) {
         Server[] ss = pool.servers;
+        String addr = literal(host) + ":" + port;
         for (int i = 0; i < ss.length; i++) {
-            ConfServer c = ss[i].conf;
-            if (c.port() == port && c.host().equals(host)) {
+            if (addr.equals(addrs[i])) {
                 return i;
             }
         }
         String name = host + ":" + port;
         for (int i = 0; i < ss.length; i++) {
             if (ss[i].name.equals(name)) {
-                return i; // a seed named by its address
+                return i; // a seed named as the cluster names it (an unresolved host name)
             }
         }
+        if (addrs.length <= ss.length) {
+            addrs = java.util.Arrays.copyOf(addrs, ss.length << 1);
+        }
+        addrs[ss.length] = addr;
         Server[] grown = java.util.Arrays.copyOf(ss, ss.length + 1);
         grown[ss.length] = new Server(pool, ss.length, ConfServer.node(host, port));
         pool.servers = grown;
@@ -488,6 +597,21 @@ final class ClusterPool implements ClusterTopology {
             Log.info("pool '" + pool.name + "' adds cluster node '" + name + "'");
         }
         return ss.length;
+    }
+
+    /**
+     * An IP literal in its canonical form ({@code ::1} and {@code 0:0:0:0:0:0:0:1} are one address); anything
+     * else as it is (never a name lookup: this runs on the loop).
+     */
+    static String literal(String host) {
+        if (host.indexOf(':') < 0) {
+            return host; // IPv4 as redis writes it (already canonical), or a name
+        }
+        try {
+            return java.net.InetAddress.getByName(host).getHostAddress(); // an IPv6 literal: parsed, not looked up
+        } catch (java.net.UnknownHostException e) {
+            return host;
+        }
     }
 
     /** This worker's counters, in StatsClusterField order, into {@code dst} (a stats snapshot). */

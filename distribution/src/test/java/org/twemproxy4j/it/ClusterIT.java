@@ -157,6 +157,113 @@ class ClusterIT {
 
     @Test
     @Order(3)
+    void scanWalksEachMasterOnceWithACursorThatSurvivesConnections() {
+        List<RedisCluster.Node> masters = cluster.masters();
+        Set<String> want = new HashSet<>();
+        Set<String> owners = new HashSet<>();
+        try (Jedis j = client()) {
+            for (int i = 0; i < 400; i++) {
+                String k = "scan:" + i;
+                assertEquals("OK", j.set(k, "v"));
+                want.add(k);
+                owners.add(cluster.owner(cluster.keyslot(k)).address());
+            }
+        }
+        assertEquals(3, owners.size(), "the keys span the 3 masters");
+        // the replica seed holds a copy of its master's keys: scanning it too would return them twice
+        for (RedisCluster.Node m : masters) {
+            assertEquals(":1\r\n", cluster.server(m.address()).command("WAIT", "1", "5000"), m.address());
+        }
+        // the first slot of each master: the positions (cursor % 16384) a full scan passes through
+        Set<Long> starts = new HashSet<>();
+        for (RedisCluster.Node m : masters) {
+            starts.add((long) m.ranges().stream().mapToInt(r -> r[0]).min().orElseThrow());
+        }
+        List<String> got = new ArrayList<>();
+        Set<Long> positions = new HashSet<>();
+        String cursor = "0";
+        int calls = 0;
+        do {
+            // a new connection for every call: the cursor alone carries the iteration
+            try (Jedis j = client()) {
+                redis.clients.jedis.resps.ScanResult<String> r = j.scan(cursor,
+                        new redis.clients.jedis.params.ScanParams().match("scan:*").count(40));
+                positions.add(Long.parseLong(cursor) % 16384);
+                got.addAll(r.getResult());
+                cursor = r.getCursor();
+            }
+            assertTrue(++calls < 10_000, "the scan ends");
+        } while (!cursor.equals("0"));
+        Set<String> unique = new HashSet<>(got);
+        assertEquals(want, unique, "every key of the set, and no other");
+        assertEquals(got.size(), unique.size(), "no key twice (a replica scanned)");
+        assertEquals(starts, positions, "one position per master: its first slot");
+        // a cursor that is not a number: redis's own error (from the master of slot 0)
+        try (Jedis j = client()) {
+            try {
+                j.scan("x");
+                fail("SCAN x succeeded");
+            } catch (JedisDataException e) {
+                assertTrue(e.getMessage().contains("invalid cursor"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
+    void keylessCommandsGoToTheMasterOfSlotZero() {
+        RedisCluster.Node first = cluster.owner(0);
+        // a key of that master's slots: a script with no declared key reads it only where its slot lives (a
+        // replica or another master answers the script with an error)
+        String k = null;
+        for (int i = 0; k == null; i++) {
+            if (first.owns(cluster.keyslot("kl:" + i))) {
+                k = "kl:" + i;
+            }
+        }
+        try (Jedis j = client()) {
+            assertEquals("OK", j.set(k, "here"));
+            for (int i = 0; i < 20; i++) {
+                assertEquals("here", j.eval("return redis.call('GET', '" + k + "')", 0));
+            }
+            assertTrue(j.time().size() == 2);
+            assertTrue(j.lastsave() > 0);
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aSeedNamedByHostIsTheNodeTheMapNamesByIp() throws Exception {
+        RedisServer seed = cluster.servers().get(0);
+        int hport = Ports.free();
+        String yaml = "hn:\n  listen: 127.0.0.1:" + hport + "\n  redis: true\n  redis_cluster: true\n"
+                + "  servers:\n   - localhost:" + seed.port() + ":1\n";
+        try (InProcessProxy hp = new InProcessProxy(yaml, 16384);
+                Jedis j = new Jedis("127.0.0.1", hport, 5000)) {
+            String[] kv = new String[60];
+            for (int i = 0; i < 30; i++) {
+                kv[2 * i] = "hn:" + i;
+                kv[2 * i + 1] = "v" + i;
+            }
+            assertEquals("OK", j.mset(kv)); // keys on every master
+            org.twemproxy4j.stats.Stats stats = hp.core.stats();
+            List<RedisCluster.Node> masters = cluster.masters();
+            String json = Await.value("stats with every master", Duration.ofSeconds(10), () -> {
+                org.twemproxy4j.stats.StatsView v = stats.refresh(5000);
+                return org.twemproxy4j.stats.StatsJson.render(stats, v, System.currentTimeMillis(), true);
+            }, js -> masters.stream().filter(m -> m.port() != seed.port())
+                    .allMatch(m -> js.contains("\"" + m.address() + "\": {")));
+            assertEquals(3, number(json, "cluster_nodes"), "the seed and the other two masters: " + json);
+            assertTrue(json.contains("\"localhost:" + seed.port() + "\": {"), json);
+            assertTrue(!json.contains("\"127.0.0.1:" + seed.port() + "\": {"), "the seed twice: " + json);
+            for (int i = 0; i < 30; i++) {
+                assertEquals("v" + i, j.get("hn:" + i));
+            }
+        }
+    }
+
+    @Test
+    @Order(10)
     void workersEachFollowTheClusterAndTheirStatsAdd() throws Exception {
         int wport = Ports.free();
         String yaml = "wk:\n  listen: 127.0.0.1:" + wport + "\n  redis: true\n  redis_cluster: true\n  servers:\n   - "
@@ -244,7 +351,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(4)
+    @Order(11)
     void reshardingToANewNodeUnderPipelinedLoadShowsNoErrors() throws Exception {
         RedisServer added = cluster.addMaster();
         Set<String> keys = new HashSet<>();
@@ -282,7 +389,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(5)
+    @Order(12)
     void statsShowEveryNodeAndTheRedirections() {
         org.twemproxy4j.stats.Stats stats = proxy.core.stats();
         org.twemproxy4j.stats.StatsView v = stats.refresh(5000);
@@ -300,6 +407,9 @@ class ClusterIT {
         assertTrue(moved > 0, "MOVED followed during the resharding: " + json);
         assertTrue(refreshes > 1, "map refreshed after MOVED: " + json);
         assertTrue(number(json, "cluster_nodes") >= 4, json);
+        // the replica seed is no master in the map: it got map loads (at most one per refresh), no keyed traffic
+        String rs = json.substring(json.indexOf("\"" + replica + "\": {"));
+        assertTrue(number(rs, "requests") <= refreshes, "requests to the replica seed: " + rs);
         assertTrue(prom.contains("twemproxy4j_cluster_moved_total{pool=\"cl\"} " + moved), prom);
         assertTrue(prom.contains("twemproxy4j_cluster_ask_total{pool=\"cl\"} " + ask), prom);
         System.out.println("ClusterIT: moved " + moved + ", ask " + ask + ", map refreshes " + refreshes);
@@ -317,7 +427,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(6)
+    @Order(13)
     void aKilledMasterIsReplacedByItsReplica() throws Exception {
         String k = "fo:0";
         RedisCluster.Node victim = cluster.owner(cluster.keyslot(k));

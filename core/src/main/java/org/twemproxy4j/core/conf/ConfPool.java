@@ -56,6 +56,7 @@ public final class ConfPool {
     private final List<ConfServer> servers; // servers:, sorted by node name
     private final List<ConfSentinel> sentinels; // sentinels: (twemproxy4j), as written; empty when none
     private boolean redisCluster; // redis_cluster: (servers are seed nodes of one Redis Cluster)
+    private String[] seedAddrs;   // redis_cluster: each seed's IP address, resolved once (null entries: none)
     int sessionConnections = CONF_DEFAULT_SESSION_CONNECTIONS; // session_connections: per server and worker
 
     ConfPool(String name, ConfListen listen, HashType hash, String hashTag, DistType distribution, int timeout,
@@ -203,10 +204,39 @@ public final class ConfPool {
         return redisCluster;
     }
 
-    /** Set once by the validator, before the pool is published. */
+    /** Set once by the validator, before the pool is published; a cluster pool's seeds are resolved here. */
     ConfPool redisCluster(boolean b) {
         redisCluster = b;
+        if (b) {
+            String[] a = new String[servers.size()];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = resolve(servers.get(i));
+            }
+            seedAddrs = a;
+        }
         return this;
+    }
+
+    /**
+     * A redis_cluster pool: the IP address of seed {@code i} (as {@link java.net.InetAddress#getHostAddress}
+     * writes it), resolved once when the configuration was read (on the thread that read it, never an event
+     * loop), so that a seed written as a host name and the same node named by IP in the cluster's slot map are
+     * one node; null when the host did not resolve, for a unix socket, or in another pool.
+     */
+    public String clusterSeedAddress(int i) {
+        String[] a = seedAddrs;
+        return a == null || i >= a.length ? null : a[i];
+    }
+
+    private static String resolve(ConfServer s) {
+        if (s.unix()) {
+            return null;
+        }
+        try {
+            return java.net.InetAddress.getByName(s.host()).getHostAddress();
+        } catch (java.net.UnknownHostException | SecurityException e) {
+            return null; // not fatal: the seed is tried (and resolved again) when it is connected to
+        }
     }
 
     /** At least one server, in nutcracker's order (node name, length first, then bytes); unmodifiable. */

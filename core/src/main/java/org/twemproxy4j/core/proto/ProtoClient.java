@@ -51,6 +51,14 @@ public interface ProtoClient {
     /** The client connections of this client's pool, over every worker of the process (INFO's own view). */
     long poolClients();
 
+    /**
+     * SCAN over a pool: the position (server index, or a cluster pool's slot position) whose iteration comes
+     * after the one at {@code position} of {@code npositions} ended; 0 when the whole pool was scanned.
+     */
+    default int scanNext(int position, int npositions) {
+        return position + 1 < npositions ? position + 1 : 0;
+    }
+
     /** True while the client holds pub/sub subscriptions through the proxy (PING then answers as redis does). */
     default boolean subscribed() {
         return false;

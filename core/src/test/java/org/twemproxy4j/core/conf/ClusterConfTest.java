@@ -2,6 +2,7 @@ package org.twemproxy4j.core.conf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.twemproxy4j.core.conf.ConfValidationTest.pool;
 import static org.twemproxy4j.core.conf.ConfValidationTest.refused;
@@ -55,6 +56,20 @@ class ClusterConfTest {
         refused(pool(HEAD + "  redis_cluster: true\n" + SEEDS), "is a duplicate");
         refused(pool("  listen: 127.0.0.1:22121\n  redis: true\n  redis_cluster: yes\n" + SEEDS),
                 "is not \"true\" or \"false\"");
+    }
+
+    @Test
+    void seedsAreResolvedOnceWithTheConfiguration() throws ConfException {
+        // sorted by name: 127.0.0.1:7001, then localhost:7000
+        ConfPool p = Conf.parse(pool(HEAD + "  servers:\n    - localhost:7000:1\n    - 127.0.0.1:7001:1\n"), "v.yml")
+                .pools().get(0);
+        assertEquals("127.0.0.1:7001", p.servers().get(0).name());
+        assertEquals("127.0.0.1", p.clusterSeedAddress(0));
+        assertEquals("localhost:7000", p.servers().get(1).name());
+        assertEquals("127.0.0.1", p.clusterSeedAddress(1), "localhost, as /etc/hosts says");
+        ConfPool plain = Conf.parse(pool("  listen: 127.0.0.1:22121\n  redis: true\n" + SEEDS), "v.yml").pools()
+                .get(0);
+        assertNull(plain.clusterSeedAddress(0), "other pools resolve nothing here");
     }
 
     @Test

@@ -28,7 +28,9 @@ import org.twemproxy4j.mbuf.Mbuf;
  *       the next cursor starts the next server ({@code serverIndex + 1}), and 0 comes back only after the last
  *       server. A full iteration therefore visits every server once, with redis's guarantees per server. A
  *       cursor that is not a number is passed to the first server, which answers redis's error. Server
- *       cursors must stay below 2^63 / nserver (redis's are bounded by its table sizes).</li>
+ *       cursors must stay below 2^63 / nserver (redis's are bounded by its table sizes). In a redis_cluster
+ *       pool the positions are slots ({@code nserver} is 16384): the core sends position {@code p} to the
+ *       master that owns slot {@code p}, and {@link ProtoClient#scanNext} names the next master's first slot.</li>
  * </ul>
  *
  * <p>Every request argument was recorded as a key entry by the parser (entry i is argument i+1), which SCAN's
@@ -270,7 +272,8 @@ final class RedisPool {
             return false;
         }
         int nserver = r.rnarg;
-        int server = r.frags[0].serverIdx;
+        long v = cursor(r);
+        int server = v < 0 ? 0 : (int) (v % nserver); // the position the route chose (a cluster: a slot)
         // the cursor element is "$n\r\n<digits>\r\n"
         Mbuf m = fr.keyMbuf[0];
         int start = fr.keyStart[0];
@@ -289,10 +292,13 @@ final class RedisPool {
             sc = sc * 10 + (ch - '0');
         }
         long next;
+        if (sc != 0 && sc > (Long.MAX_VALUE - server) / nserver) {
+            return false; // the server's cursor does not fit the proxy's
+        }
         if (sc != 0) {
             next = sc * nserver + server;
         } else {
-            next = server + 1 < nserver ? server + 1 : 0;
+            next = c.scanNext(server, nserver);
         }
         byte[] num = c.numScratch();
         RedisProto.appendNum(rsp, '*', 2, num, c);
