@@ -400,7 +400,11 @@ public final class ClientConn extends Conn implements ProtoClient {
         ServerPool p = pool;
         Server server = p.servers[idx];
         ServerConn s;
-        if (proto.outOfBand(msg.fragOwner != null ? msg.fragOwner : msg)) {
+        boolean oob = proto.outOfBand(msg.fragOwner != null ? msg.fragOwner : msg);
+        if (sessions != null && !oob && sessions.follow(msg, idx)) {
+            return; // behind the session's request in flight on that server (a pending EXEC, a blocked pop)
+        }
+        if (oob) {
             s = ctx.conns.getServer(server); // its own connection, not in the server's: closed once answered
             s.retiring = true;
             s.oneShot = true;

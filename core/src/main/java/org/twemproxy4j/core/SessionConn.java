@@ -23,6 +23,7 @@ final class SessionConn extends ServerConn {
     ClientConn client;             // the one client it serves; null once that client is gone
     final int sidx;                // index of its server in the pool
     boolean pubsub;                // subscribed: pushes may arrive without a request
+    private long busyUntil;        // the latest timeout deadline in flight; Long.MAX_VALUE: one has none
 
     SessionConn(Context ctx, ClientConn client, int sidx) {
         super(ctx);
@@ -41,13 +42,50 @@ final class SessionConn extends ServerConn {
      * not a blocking command, the pool timeout alone.
      */
     void enqueueSession(Msg msg, long blockMs) {
-        if (!msg.noreply && blockMs != 0) {
+        if (idle()) {
+            busyUntil = 0;
+        }
+        if (!msg.noreply) {
             int t = server.owner.timeout;
-            if (t > 0) {
-                msg.tmoConn = this;
-                ctx.evb.addTimer(msg.tmo, ctx.now() + t + Math.max(0, blockMs));
+            if (t > 0 && blockMs != 0) {
+                long deadline = ctx.now() + t + Math.max(0, blockMs);
+                arm(msg, deadline);
+            } else if (t > 0) {
+                busyUntil = Long.MAX_VALUE; // blocks for ever: what follows it has no deadline either
             }
         }
+        queue(msg);
+    }
+
+    /** True when nothing of the session is queued or in flight. */
+    boolean idle() {
+        return imsgQ.isEmpty() && omsgQ.isEmpty();
+    }
+
+    /**
+     * Enqueues an ordinary request of the session's client behind what the session has in flight on this server
+     * (a pending EXEC, a blocked pop), so that it runs after it, as it would on one redis connection. Its timeout
+     * is the pool's, but not before the deadline of what it waits behind (none when that blocks for ever).
+     */
+    void enqueueFollower(Msg msg) {
+        if (!msg.noreply) {
+            int t = server.owner.timeout;
+            if (t > 0 && busyUntil != Long.MAX_VALUE) {
+                arm(msg, Math.max(ctx.now() + t, busyUntil));
+            }
+        }
+        queue(msg);
+    }
+
+    private void arm(Msg msg, long deadline) {
+        msg.tmoConn = this;
+        ctx.evb.addTimer(msg.tmo, deadline);
+        if (deadline > busyUntil) {
+            busyUntil = deadline;
+        }
+    }
+
+    private void queue(Msg msg) {
         imsgQ.insertTail(msg);
         long[] st = server.stats;
         st[CoreStats.IN_QUEUE]++;

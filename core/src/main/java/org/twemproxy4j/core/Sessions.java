@@ -379,6 +379,26 @@ final class Sessions {
         st[CoreStats.REQUEST_BYTES] += msg.mlen;
     }
 
+    /**
+     * An ordinary request (or fragment) for server {@code idx} while this client's session connection to it has
+     * requests in flight: it goes behind them on that connection, so a GET pipelined after EXEC or after a
+     * blocked BLPOP runs after it, as on one redis connection. True when taken; false sends it on the shared
+     * connections as usual (no session there, or nothing in flight).
+     */
+    boolean follow(Msg msg, int idx) {
+        SessionConn s = conns[idx];
+        if (s == null || s.pubsub || s.idle() || s.reg == null) {
+            return false;
+        }
+        s.enqueueFollower(msg);
+        c.ctx.evb.addOut(s.reg);
+        msg.serverIdx = idx;
+        long[] st = s.server.stats;
+        st[CoreStats.REQUESTS]++;
+        st[CoreStats.REQUEST_BYTES] += msg.mlen;
+        return true;
+    }
+
     /** A message pushed by the server of {@code s}: an extra reply, after every reply owed so far. */
     void push(SessionConn s, Msg rsp) {
         if (c.eof) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -389,6 +390,36 @@ class SessionsIT {
             assertEquals("+OK\r\n", a.call("MULTI"));
             assertEquals("-ERR MULTI calls can not be nested\r\n", a.call("MULTI"));
             assertEquals("*0\r\n", a.call("EXEC"));
+        }
+    }
+
+    @Test
+    void requestsPipelinedAfterExecOrABlockedPopRunAfterIt() throws Exception {
+        try (Conn a = new Conn(port); Conn b = new Conn(port)) {
+            // one write: the GET and the MGET fragment on the transaction's server must see what EXEC did
+            ByteArrayOutputStream w = new ByteArrayOutputStream();
+            for (String[] cmd : new String[][] {{"MULTI"}, {"SET", "{o}k", "1"}, {"INCR", "{o}k"}, {"EXEC"},
+                    {"GET", "{o}k"}, {"MGET", "{o}k", "other"}, {"INCR", "{o}k"}}) {
+                w.write(Resp.command(cmd));
+            }
+            a.out.write(w.toByteArray());
+            a.out.flush();
+            for (String want : new String[] {"+OK\r\n", "+QUEUED\r\n", "+QUEUED\r\n", "*2\r\n+OK\r\n:2\r\n",
+                    "$1\r\n2\r\n", "*2\r\n$1\r\n2\r\n$-1\r\n", ":3\r\n"}) {
+                assertEquals(want, a.read());
+            }
+            // a blocked pop with a read of its list pipelined behind it: the read runs once the pop is served,
+            // and its pool timeout (1000 ms) does not cut it while it waits behind the 1.6 s the pop blocks
+            a.out.write(Resp.command("BLPOP", "{o}list", "3"));
+            a.out.write(Resp.command("LLEN", "{o}list"));
+            a.out.flush();
+            Await.until("blocked on the backend", Duration.ofSeconds(5),
+                    () -> backends.stream().mapToInt(r -> clientsWithCmd(r, "blpop")).sum() == 1);
+            Thread.sleep(1600); // past the pool timeout of the LLEN queued behind the pop
+            assertEquals(":2\r\n", b.call("RPUSH", "{o}list", "x", "y"));
+            assertEquals("*2\r\n$7\r\n{o}list\r\n$1\r\nx\r\n", a.read());
+            assertEquals(":1\r\n", a.read(), "LLEN ran after the pop, not before it");
+            assertEquals("+PONG\r\n", a.call("PING"));
         }
     }
 
