@@ -4,11 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +19,7 @@ import org.twemproxy4j.it.fixture.Await;
 import org.twemproxy4j.it.fixture.Ports;
 import org.twemproxy4j.it.fixture.RedisCluster;
 import org.twemproxy4j.it.fixture.RedisServer;
-import org.twemproxy4j.it.fixture.Resp;
+import org.twemproxy4j.it.fixture.RespConn;
 
 /**
  * CLIENT REPLY ON|OFF|SKIP through twemproxy4j (in this JVM) in front of 2 real redis-server backends, on raw
@@ -68,49 +63,6 @@ class ClientReplyIT {
         }
     }
 
-    /** A raw RESP connection. */
-    private static final class Conn implements AutoCloseable {
-        final Socket s = new Socket();
-        final OutputStream out;
-        final InputStream in;
-
-        Conn(int port) throws IOException {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            s.setSoTimeout(10_000);
-            out = s.getOutputStream();
-            in = s.getInputStream();
-        }
-
-        /** Writes every command in one write (a pipeline). */
-        void send(String[]... cmds) throws IOException {
-            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-            for (String[] c : cmds) {
-                b.write(Resp.command(c));
-            }
-            out.write(b.toByteArray());
-            out.flush();
-        }
-
-        String read() throws IOException {
-            return new String(Resp.readReply(in), StandardCharsets.ISO_8859_1);
-        }
-
-        String call(String... args) throws IOException {
-            send(args);
-            return read();
-        }
-
-        /** Nothing was written to this client before the reply to a PING sent now. */
-        void assertNothingPending() throws IOException {
-            assertEquals("+PONG\r\n", call("PING"), "a muted reply reached the client");
-        }
-
-        @Override
-        public void close() throws IOException {
-            s.close();
-        }
-    }
-
     private static String[] c(String... a) {
         return a;
     }
@@ -141,7 +93,7 @@ class ClientReplyIT {
 
     /** What the proxy holds with no client, once its server connections are open. */
     private long[] idle() throws Exception {
-        try (Conn w = new Conn(port)) {
+        try (RespConn w = new RespConn(port)) {
             for (int i = 0; i < 8; i++) {
                 assertEquals("+OK\r\n", w.call("SET", "warm" + i, "x"));
             }
@@ -153,29 +105,34 @@ class ClientReplyIT {
         }, v -> v != null);
     }
 
+    /** Nothing was written to this client before the reply to a PING sent now. */
+    private static void assertNothingPending(RespConn c) throws IOException {
+        assertEquals("+PONG\r\n", c.call("PING"), "a muted reply reached the client");
+    }
+
     @Test
     void offMutesEveryReplyUntilOnWhichAloneIsAnswered() throws Exception {
         long[] idle = idle();
-        try (Conn a = new Conn(port)) {
+        try (RespConn a = new RespConn(port)) {
             String[][] cmds = new String[22][];
             cmds[0] = c("CLIENT", "REPLY", "OFF");
             for (int i = 0; i < 20; i++) {
                 cmds[1 + i] = c("SET", "off:" + i, "v" + i);
             }
             cmds[21] = c("CLIENT", "REPLY", "ON");
-            a.send(cmds);
+            a.pipeline(cmds);
             assertEquals("+OK\r\n", a.read(), "only CLIENT REPLY ON is answered");
-            a.assertNothingPending();
+            assertNothingPending(a);
             for (int i = 0; i < 20; i++) {
                 assertEquals("$" + ("v" + i).length() + "\r\nv" + i + "\r\n", backendGet("off:" + i), "off:" + i);
             }
             // muted: split multi-key commands, whole-pool commands, errors, local replies
-            a.send(c("CLIENT", "REPLY", "OFF"), c("MSET", "m1", "1", "m2", "2", "m3", "3", "m4", "4"),
+            a.pipeline(c("CLIENT", "REPLY", "OFF"), c("MSET", "m1", "1", "m2", "2", "m3", "3", "m4", "4"),
                     c("MGET", "m1", "m2", "m3", "m4"), c("INCR", "off:0"), c("DBSIZE"), c("NOSUCHCOMMAND"),
                     c("ECHO", "quiet"), c("GET", "m4"), c("CLIENT", "REPLY", "ON"), c("GET", "m3"));
             assertEquals("+OK\r\n", a.read());
             assertEquals("$1\r\n3\r\n", a.read());
-            a.assertNothingPending();
+            assertNothingPending(a);
         }
         assertBackToIdle(idle);
     }
@@ -183,23 +140,23 @@ class ClientReplyIT {
     @Test
     void skipMutesItselfAndTheNextRequestOnly() throws Exception {
         long[] idle = idle();
-        try (Conn a = new Conn(port)) {
-            a.send(c("SET", "a", "1"), c("CLIENT", "REPLY", "SKIP"), c("SET", "b", "2"), c("GET", "a"),
+        try (RespConn a = new RespConn(port)) {
+            a.pipeline(c("SET", "a", "1"), c("CLIENT", "REPLY", "SKIP"), c("SET", "b", "2"), c("GET", "a"),
                     c("GET", "b"), c("MGET", "a", "b"));
             assertEquals("+OK\r\n", a.read());
             assertEquals("$1\r\n1\r\n", a.read());
             assertEquals("$1\r\n2\r\n", a.read());
             assertEquals("*2\r\n$1\r\n1\r\n$1\r\n2\r\n", a.read());
-            a.assertNothingPending();
+            assertNothingPending(a);
             // SKIP while OFF keeps OFF; SKIP twice mutes two requests; a bad mode is a syntax error
-            a.send(c("CLIENT", "REPLY", "OFF"), c("CLIENT", "REPLY", "SKIP"), c("GET", "a"), c("GET", "b"),
+            a.pipeline(c("CLIENT", "REPLY", "OFF"), c("CLIENT", "REPLY", "SKIP"), c("GET", "a"), c("GET", "b"),
                     c("CLIENT", "REPLY", "ON"), c("CLIENT", "REPLY", "SKIP"), c("CLIENT", "REPLY", "SKIP"),
                     c("GET", "a"), c("GET", "b"), c("CLIENT", "REPLY", "MAYBE"), c("CLIENT", "REPLY"));
             assertEquals("+OK\r\n", a.read());
             assertEquals("$1\r\n2\r\n", a.read());
             assertEquals("-ERR syntax error\r\n", a.read());
             assertEquals("-ERR wrong number of arguments for 'client|reply' command\r\n", a.read());
-            a.assertNothingPending();
+            assertNothingPending(a);
         }
         assertBackToIdle(idle);
     }
@@ -207,27 +164,27 @@ class ClientReplyIT {
     @Test
     void aMutedSubscriberStillGetsItsConfirmationsAndMessages() throws Exception {
         long[] idle = idle();
-        try (Conn sub = new Conn(port); Conn pub = new Conn(port)) {
-            sub.send(c("CLIENT", "REPLY", "OFF"), c("SUBSCRIBE", "news", "sport"));
+        try (RespConn sub = new RespConn(port); RespConn pub = new RespConn(port)) {
+            sub.pipeline(c("CLIENT", "REPLY", "OFF"), c("SUBSCRIBE", "news", "sport"));
             assertEquals("*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n", sub.read());
             assertEquals("*3\r\n$9\r\nsubscribe\r\n$5\r\nsport\r\n:2\r\n", sub.read());
-            sub.send(c("PSUBSCRIBE", "n*"));
+            sub.pipeline(c("PSUBSCRIBE", "n*"));
             assertEquals("*3\r\n$10\r\npsubscribe\r\n$2\r\nn*\r\n:3\r\n", sub.read());
-            sub.send(c("PING")); // a reply, not a push: muted
+            sub.pipeline(c("PING")); // a reply, not a push: muted
             assertEquals(":2\r\n", pub.call("PUBLISH", "news", "hello"));
             assertEquals("*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n", sub.read());
             assertEquals("*4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$5\r\nhello\r\n", sub.read());
             assertEquals(":1\r\n", pub.call("PUBLISH", "sport", "goal"));
             assertEquals("*3\r\n$7\r\nmessage\r\n$5\r\nsport\r\n$4\r\ngoal\r\n", sub.read());
-            sub.send(c("UNSUBSCRIBE"), c("PUNSUBSCRIBE"));
+            sub.pipeline(c("UNSUBSCRIBE"), c("PUNSUBSCRIBE"));
             assertEquals("*3\r\n$11\r\nunsubscribe\r\n$4\r\nnews\r\n:2\r\n", sub.read());
             assertEquals("*3\r\n$11\r\nunsubscribe\r\n$5\r\nsport\r\n:1\r\n", sub.read());
             assertEquals("*3\r\n$12\r\npunsubscribe\r\n$2\r\nn*\r\n:0\r\n", sub.read());
             // SKIP before a subscription: the confirmation is a push and arrives
-            sub.send(c("CLIENT", "REPLY", "ON"), c("CLIENT", "REPLY", "SKIP"), c("SUBSCRIBE", "news"));
+            sub.pipeline(c("CLIENT", "REPLY", "ON"), c("CLIENT", "REPLY", "SKIP"), c("SUBSCRIBE", "news"));
             assertEquals("+OK\r\n", sub.read());
             assertEquals("*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n", sub.read());
-            sub.send(c("UNSUBSCRIBE", "news"), c("PING"));
+            sub.pipeline(c("UNSUBSCRIBE", "news"), c("PING"));
             assertEquals("*3\r\n$11\r\nunsubscribe\r\n$4\r\nnews\r\n:0\r\n", sub.read());
             assertEquals("+PONG\r\n", sub.read());
         }
@@ -237,22 +194,22 @@ class ClientReplyIT {
     @Test
     void otherClientsAndClientsThatNeverMuteAreUntouched() throws Exception {
         long[] idle = idle();
-        try (Conn muted = new Conn(port); Conn plain = new Conn(port)) {
-            muted.send(c("CLIENT", "REPLY", "OFF"));
+        try (RespConn muted = new RespConn(port); RespConn plain = new RespConn(port)) {
+            muted.pipeline(c("CLIENT", "REPLY", "OFF"));
             String[][] cmds = new String[200][];
             for (int i = 0; i < 200; i += 2) {
                 cmds[i] = c("SET", "p" + i, "v" + i);
                 cmds[i + 1] = c("GET", "p" + i);
             }
-            muted.send(cmds);
-            plain.send(cmds);
+            muted.pipeline(cmds);
+            plain.pipeline(cmds);
             for (int i = 0; i < 200; i += 2) {
                 assertEquals("+OK\r\n", plain.read());
                 assertEquals("$" + ("v" + i).length() + "\r\nv" + i + "\r\n", plain.read());
             }
-            plain.assertNothingPending();
+            assertNothingPending(plain);
             assertEquals("+OK\r\n", muted.call("CLIENT", "REPLY", "ON"));
-            muted.assertNothingPending();
+            assertNothingPending(muted);
             // a client that never sent CLIENT REPLY gets what redis itself answers, byte for byte
             RedisServer direct = backends.get(0);
             String[][] probe = {c("SET", "x{t}", "1"), c("INCR", "x{t}"), c("GET", "x{t}"), c("LPUSH", "l{t}", "a"),
@@ -273,15 +230,15 @@ class ClientReplyIT {
     @Test
     void aMutedTransactionRunsAndOnlyItsLaterRepliesArrive() throws Exception {
         long[] idle = idle();
-        try (Conn a = new Conn(port)) {
+        try (RespConn a = new RespConn(port)) {
             // the proxy's own +OK to CLIENT REPLY ON is written after the (dropped) reply to EXEC: once it is read,
             // the transaction ran (a request pipelined after EXEC travels on the shared connection, not the
             // transaction's, and could overtake it)
-            a.send(c("CLIENT", "REPLY", "OFF"), c("MULTI"), c("SET", "t{1}", "1"), c("INCR", "t{1}"), c("EXEC"),
+            a.pipeline(c("CLIENT", "REPLY", "OFF"), c("MULTI"), c("SET", "t{1}", "1"), c("INCR", "t{1}"), c("EXEC"),
                     c("CLIENT", "REPLY", "ON"));
             assertEquals("+OK\r\n", a.read());
             assertEquals("$1\r\n2\r\n", a.call("GET", "t{1}"));
-            a.assertNothingPending();
+            assertNothingPending(a);
         }
         assertBackToIdle(idle);
     }
@@ -294,18 +251,18 @@ class ClientReplyIT {
             try (InProcessProxy cp = new InProcessProxy("cl:\n  listen: 127.0.0.1:" + cport + "\n  redis: true\n"
                     + "  redis_cluster: true\n  timeout: 2000\n  servers:\n   - "
                     + cluster.servers().get(0).address() + ":1\n", 16384);
-                 Conn a = new Conn(cport)) {
+                 RespConn a = new RespConn(cport)) {
                 String[][] cmds = new String[32][];
                 cmds[0] = c("CLIENT", "REPLY", "OFF");
                 for (int i = 0; i < 30; i++) {
                     cmds[1 + i] = c("SET", "cl:" + i, "v" + i);
                 }
                 cmds[31] = c("CLIENT", "REPLY", "ON");
-                a.send(cmds);
+                a.pipeline(cmds);
                 assertEquals("+OK\r\n", a.read());
-                a.send(c("CLIENT", "REPLY", "SKIP"), c("MGET", "cl:0", "cl:1", "cl:2"), c("GET", "cl:29"));
+                a.pipeline(c("CLIENT", "REPLY", "SKIP"), c("MGET", "cl:0", "cl:1", "cl:2"), c("GET", "cl:29"));
                 assertEquals("$3\r\nv29\r\n", a.read());
-                a.assertNothingPending();
+                assertNothingPending(a);
                 java.util.Set<String> owners = new java.util.HashSet<>();
                 for (int i = 0; i < 30; i++) {
                     String k = "cl:" + i;

@@ -8,10 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
 import org.twemproxy4j.it.fixture.Ports;
 import org.twemproxy4j.it.fixture.RedisServer;
 import org.twemproxy4j.it.fixture.Resp;
+import org.twemproxy4j.it.fixture.RespConn;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
@@ -89,31 +86,6 @@ class RedisCommandsIT {
         }
     }
 
-    /** A raw RESP connection to a port: one command, one reply string. */
-    private static final class Conn implements AutoCloseable {
-        final Socket s = new Socket();
-        final OutputStream out;
-        final InputStream in;
-
-        Conn(int port) throws IOException {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            s.setSoTimeout(10_000);
-            out = s.getOutputStream();
-            in = s.getInputStream();
-        }
-
-        String call(String... args) throws IOException {
-            out.write(Resp.command(args));
-            out.flush();
-            return new String(Resp.readReply(in), StandardCharsets.ISO_8859_1);
-        }
-
-        @Override
-        public void close() throws IOException {
-            s.close();
-        }
-    }
-
     /** The backend (index) holding {@code key}, or -1. */
     private int holder(String key) {
         for (int i = 0; i < backends.size(); i++) {
@@ -125,7 +97,7 @@ class RedisCommandsIT {
     }
 
     /** Two key names the pool puts on different servers (found by writing probes through the proxy). */
-    private String[] crossPair(Conn c) throws IOException {
+    private String[] crossPair(RespConn c) throws IOException {
         String first = null;
         int firstAt = -1;
         StringBuilder seen = new StringBuilder();
@@ -162,7 +134,7 @@ class RedisCommandsIT {
             }
         }
         assertEquals(live, recorded, "regenerate with scripts/redis-command-table.sh and class the new commands");
-        try (Conn c = new Conn(port)) {
+        try (RespConn c = new RespConn(port)) {
             for (String name : live) {
                 if (name.equals("quit")) {
                     continue;
@@ -182,7 +154,7 @@ class RedisCommandsIT {
         for (RedisServer b : backends) {
             b.command("CONFIG", "SET", "lua-time-limit", "10");
         }
-        try (Conn busy = new Conn(port); Conn other = new Conn(port)) {
+        try (RespConn busy = new RespConn(port); RespConn other = new RespConn(port)) {
             // an endless script on the shared connection to one server: what follows it there waits
             busy.out.write(Resp.command("EVAL", "while true do end", "1", "{busy}k"));
             busy.out.flush();
@@ -212,7 +184,7 @@ class RedisCommandsIT {
 
     @Test
     void commandIsTheProxysOwnTable() throws Exception {
-        try (Conn c = new Conn(port)) {
+        try (RespConn c = new RespConn(port)) {
             String list = c.call("COMMAND", "LIST");
             Set<String> names = new TreeSet<>();
             for (String line : list.split("\r\n")) {
@@ -242,7 +214,7 @@ class RedisCommandsIT {
 
     @Test
     void colocatedMultiKeyCommandsAreForwardedAndCrossServerOnesRefused() throws Exception {
-        try (Conn c = new Conn(port)) {
+        try (RespConn c = new RespConn(port)) {
             String[] x = crossPair(c);
             String a = x[0];
             String b = x[1];
@@ -306,7 +278,7 @@ class RedisCommandsIT {
     void scanVisitsEveryKeyOfEveryServerExactlyOnceWithMatchAndCount() throws Exception {
         for (int p : new int[] {port, small}) {
             flush();
-            try (Conn c = new Conn(p)) {
+            try (RespConn c = new RespConn(p)) {
                 for (int base = 0; base < 10_000; base += 500) {
                     List<String> argv = new ArrayList<>(List.of("MSET"));
                     for (int i = base; i < base + 500; i++) {
@@ -361,7 +333,7 @@ class RedisCommandsIT {
 
     @Test
     void wholePoolCommands() throws Exception {
-        try (Conn c = new Conn(port); Conn s = new Conn(small)) {
+        try (RespConn c = new RespConn(port); RespConn s = new RespConn(small)) {
             assertEquals(":0\r\n", c.call("DBSIZE"));
             assertEquals("$-1\r\n", c.call("RANDOMKEY"));
             assertEquals("*0\r\n", c.call("KEYS", "*"));
@@ -371,7 +343,7 @@ class RedisCommandsIT {
                 keys.add("k" + i + "-" + "x".repeat(i));
             }
             assertEquals(":200\r\n", c.call("DBSIZE"));
-            for (Conn conn : new Conn[] {c, s}) {
+            for (RespConn conn : new RespConn[] {c, s}) {
                 String[] lines = conn.call("KEYS", "k*").split("\r\n");
                 assertEquals("*200", lines[0]);
                 Set<String> got = new TreeSet<>();
@@ -428,7 +400,7 @@ class RedisCommandsIT {
 
     @Test
     void proxyLocalAndRefusedCommands() throws Exception {
-        try (Conn c = new Conn(port)) {
+        try (RespConn c = new RespConn(port)) {
             assertEquals("+PONG\r\n", c.call("PING"));
             assertEquals("$2\r\nhi\r\n", c.call("PING", "hi"));
             assertEquals("$5\r\nhello\r\n", c.call("ECHO", "hello"));
@@ -441,7 +413,7 @@ class RedisCommandsIT {
             String id = c.call("CLIENT", "ID");
             assertTrue(id.matches(":\\d+\r\n"), id);
             assertTrue(c.call("CLIENT", "INFO").contains("id=" + id.substring(1).trim() + " name=me "));
-            try (Conn other = new Conn(port)) {
+            try (RespConn other = new RespConn(port)) {
                 assertNotEquals(id, other.call("CLIENT", "ID"), "each client has its own id");
                 assertEquals("$-1\r\n", other.call("CLIENT", "GETNAME"), "a name belongs to one client");
                 other.call("HELLO", "2", "SETNAME", "viahello");

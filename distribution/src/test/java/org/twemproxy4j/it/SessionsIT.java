@@ -4,13 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,6 +29,7 @@ import org.twemproxy4j.it.fixture.Await;
 import org.twemproxy4j.it.fixture.Ports;
 import org.twemproxy4j.it.fixture.RedisServer;
 import org.twemproxy4j.it.fixture.Resp;
+import org.twemproxy4j.it.fixture.RespConn;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.Transaction;
@@ -91,39 +86,6 @@ class SessionsIT {
         }
     }
 
-    /** A raw RESP connection: send, read one reply. */
-    private static final class Conn implements AutoCloseable {
-        final Socket s = new Socket();
-        final OutputStream out;
-        final InputStream in;
-
-        Conn(int port) throws IOException {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            s.setSoTimeout(10_000);
-            out = s.getOutputStream();
-            in = s.getInputStream();
-        }
-
-        void send(String... args) throws IOException {
-            out.write(Resp.command(args));
-            out.flush();
-        }
-
-        String read() throws IOException {
-            return new String(Resp.readReply(in), StandardCharsets.ISO_8859_1);
-        }
-
-        String call(String... args) throws IOException {
-            send(args);
-            return read();
-        }
-
-        @Override
-        public void close() throws IOException {
-            s.close();
-        }
-    }
-
     /** The backend (index) holding {@code key}, or -1. */
     private int holder(String key) {
         for (int i = 0; i < backends.size(); i++) {
@@ -135,7 +97,7 @@ class SessionsIT {
     }
 
     /** Where the proxy places {@code key}: written through it, found on a backend, deleted. */
-    private int placeOf(Conn c, String key) throws IOException {
+    private int placeOf(RespConn c, String key) throws IOException {
         assertEquals("+OK\r\n", c.call("SET", key, "x"));
         int at = holder(key);
         assertEquals(":1\r\n", c.call("DEL", key));
@@ -143,7 +105,7 @@ class SessionsIT {
     }
 
     /** Two keys without a hash tag that the pool puts on different servers. */
-    private String[] keysOnTwoServers(Conn c) throws IOException {
+    private String[] keysOnTwoServers(RespConn c) throws IOException {
         int a = placeOf(c, "k0");
         for (int i = 1; i < 100; i++) {
             if (placeOf(c, "k" + i) != a) {
@@ -217,7 +179,7 @@ class SessionsIT {
 
     @Test
     void blpopBlocksTwoSecondsWhileFiftyClientsRunUnhindered() throws Exception {
-        try (Conn setup = new Conn(port)) {
+        try (RespConn setup = new RespConn(port)) {
             for (int i = 0; i < 100; i++) {
                 assertEquals("+OK\r\n", setup.call("SET", "g" + i, "v" + i));
             }
@@ -251,7 +213,7 @@ class SessionsIT {
             List<Future<?>> fs = new ArrayList<>();
             List<Long> lat = getLoad(stop, started, pool, fs);
             long blockedMs;
-            try (Conn blocked = new Conn(free)) {
+            try (RespConn blocked = new RespConn(free)) {
                 assertTrue(started.await(10, TimeUnit.SECONDS));
                 long t0 = System.nanoTime();
                 assertEquals("*-1\r\n", blocked.call("BLPOP", "queue", "2"));
@@ -276,7 +238,7 @@ class SessionsIT {
 
     @Test
     void blockedPopIsServedByAPushAndThePoolTimeoutRunsOnTopOfTheBlockTime() throws Exception {
-        try (Conn a = new Conn(port); Conn b = new Conn(port)) {
+        try (RespConn a = new RespConn(port); RespConn b = new RespConn(port)) {
             // pool timeout 1000 ms, block 1.5 s: answered nil by redis, not cut by the proxy
             long t0 = System.nanoTime();
             assertEquals("*-1\r\n", a.call("BRPOP", "{q}x", "1.5"));
@@ -309,7 +271,7 @@ class SessionsIT {
 
     @Test
     void brpoplpushAndBlmoveWithHashTags() throws Exception {
-        try (Conn a = new Conn(port); Conn b = new Conn(port)) {
+        try (RespConn a = new RespConn(port); RespConn b = new RespConn(port)) {
             a.send("BRPOPLPUSH", "{j}src", "{j}work", "5");
             Await.until("brpoplpush blocked", Duration.ofSeconds(5),
                     () -> backends.stream().mapToInt(r -> clientsWithCmd(r, "brpoplpush")).sum() == 1);
@@ -334,12 +296,12 @@ class SessionsIT {
     void aClientThatDisconnectsWhileBlockedReleasesItsSessionConnection() throws Exception {
         int before;
         int at;
-        try (Conn c = new Conn(port)) {
+        try (RespConn c = new RespConn(port)) {
             at = placeOf(c, "{d}list");
         }
         RedisServer b = backends.get(at);
         before = b.command("CLIENT", "LIST").split("\n").length;
-        Conn a = new Conn(port);
+        RespConn a = new RespConn(port);
         a.send("BLPOP", "{d}list", "0");
         Await.until("a session connection blocked", Duration.ofSeconds(5), () -> clientsWithCmd(b, "blpop") == 1);
         assertEquals(before + 1, b.command("CLIENT", "LIST").split("\n").length);
@@ -351,7 +313,7 @@ class SessionsIT {
         Await.until("back to the count before", Duration.ofSeconds(5),
                 () -> b.command("CLIENT", "LIST").split("\n").length == before);
         Await.until("the gauge back to 0", Duration.ofSeconds(5), () -> sessionGauge(0, sidx) == 0L);
-        try (Conn c = new Conn(port)) {
+        try (RespConn c = new RespConn(port)) {
             assertEquals(":1\r\n", c.call("RPUSH", "{d}list", "kept"));
             assertEquals(":1\r\n", c.call("LLEN", "{d}list"), "no one popped it for the client that left");
         }
@@ -359,7 +321,7 @@ class SessionsIT {
 
     @Test
     void multiExecWithHashTagsAndWatchConflict() throws Exception {
-        try (Conn a = new Conn(port); Conn b = new Conn(port)) {
+        try (RespConn a = new RespConn(port); RespConn b = new RespConn(port)) {
             assertEquals("+OK\r\n", a.call("MULTI"));
             assertEquals("+QUEUED\r\n", a.call("SET", "{u}a", "1"));
             assertEquals("+QUEUED\r\n", a.call("INCR", "{u}b"));
@@ -395,24 +357,18 @@ class SessionsIT {
 
     @Test
     void requestsPipelinedAfterExecOrABlockedPopRunAfterIt() throws Exception {
-        try (Conn a = new Conn(port); Conn b = new Conn(port)) {
+        try (RespConn a = new RespConn(port); RespConn b = new RespConn(port)) {
             // one write: the GET and the MGET fragment on the transaction's server must see what EXEC did
-            ByteArrayOutputStream w = new ByteArrayOutputStream();
-            for (String[] cmd : new String[][] {{"MULTI"}, {"SET", "{o}k", "1"}, {"INCR", "{o}k"}, {"EXEC"},
-                    {"GET", "{o}k"}, {"MGET", "{o}k", "other"}, {"INCR", "{o}k"}}) {
-                w.write(Resp.command(cmd));
-            }
-            a.out.write(w.toByteArray());
-            a.out.flush();
+            a.pipeline(new String[] {"MULTI"}, new String[] {"SET", "{o}k", "1"}, new String[] {"INCR", "{o}k"},
+                    new String[] {"EXEC"}, new String[] {"GET", "{o}k"}, new String[] {"MGET", "{o}k", "other"},
+                    new String[] {"INCR", "{o}k"});
             for (String want : new String[] {"+OK\r\n", "+QUEUED\r\n", "+QUEUED\r\n", "*2\r\n+OK\r\n:2\r\n",
                     "$1\r\n2\r\n", "*2\r\n$1\r\n2\r\n$-1\r\n", ":3\r\n"}) {
                 assertEquals(want, a.read());
             }
             // a blocked pop with a read of its list pipelined behind it: the read runs once the pop is served,
             // and its pool timeout (1000 ms) does not cut it while it waits behind the 1.6 s the pop blocks
-            a.out.write(Resp.command("BLPOP", "{o}list", "3"));
-            a.out.write(Resp.command("LLEN", "{o}list"));
-            a.out.flush();
+            a.pipeline(new String[] {"BLPOP", "{o}list", "3"}, new String[] {"LLEN", "{o}list"});
             Await.until("blocked on the backend", Duration.ofSeconds(5),
                     () -> backends.stream().mapToInt(r -> clientsWithCmd(r, "blpop")).sum() == 1);
             Thread.sleep(1600); // past the pool timeout of the LLEN queued behind the pop
@@ -425,7 +381,7 @@ class SessionsIT {
 
     @Test
     void aCrossServerCommandInsideMultiAbortsExec() throws Exception {
-        try (Conn a = new Conn(port); Conn b = new Conn(port)) {
+        try (RespConn a = new RespConn(port); RespConn b = new RespConn(port)) {
             String[] two = keysOnTwoServers(b);
             assertEquals("+OK\r\n", a.call("MULTI"));
             assertEquals("+QUEUED\r\n", a.call("SET", two[0], "1"));
@@ -444,7 +400,7 @@ class SessionsIT {
 
     @Test
     void anAdministrationCommandInsideMultiIsAQueuedErrorAndAbortsExec() throws Exception {
-        try (Conn a = new Conn(port); Conn b = new Conn(port)) {
+        try (RespConn a = new RespConn(port); RespConn b = new RespConn(port)) {
             // the commands redis itself refuses inside MULTI get redis's words there; the others the proxy's
             for (String[] admin : new String[][] {{"SAVE"}, {"SHUTDOWN"}, {"CONFIG", "SET", "maxmemory", "1"},
                 {"REPLICAOF", "127.0.0.1", "1"}}) {
@@ -467,7 +423,7 @@ class SessionsIT {
 
     @Test
     void anOutOfMemoryServerInsideMultiIsAQueuedErrorNotAClose() throws Exception {
-        try (Conn a = new Conn(port); Conn b = new Conn(port)) {
+        try (RespConn a = new RespConn(port); RespConn b = new RespConn(port)) {
             int at = placeOf(b, "{oom}k");
             RedisServer full = backends.get(at);
             full.command("CONFIG", "SET", "maxmemory", "1");
@@ -488,7 +444,7 @@ class SessionsIT {
     /** Channels that the pool places on every one of the 4 servers (found through PUBSUB CHANNELS). */
     private Map<Integer, String> channelsOnEveryServer() throws IOException {
         Map<Integer, String> out = new HashMap<>();
-        try (Conn c = new Conn(port)) {
+        try (RespConn c = new RespConn(port)) {
             for (int i = 0; i < 200 && out.size() < 4; i++) {
                 String key = "ch" + i;
                 int at = placeOf(c, key);
@@ -507,7 +463,7 @@ class SessionsIT {
     void pubsubAcrossFourServersEveryMessageOnceInOrderPerChannel() throws Exception {
         Map<Integer, String> byServer = channelsOnEveryServer();
         List<String> chans = new ArrayList<>(byServer.values());
-        try (Conn sub = new Conn(port); Conn pub = new Conn(port)) {
+        try (RespConn sub = new RespConn(port); RespConn pub = new RespConn(port)) {
             sub.send("SUBSCRIBE", chans.get(0), chans.get(1), chans.get(2), chans.get(3));
             for (int i = 0; i < 4; i++) {
                 assertEquals(confirm("subscribe", chans.get(i), i + 1), sub.read());
@@ -621,7 +577,7 @@ class SessionsIT {
 
     @Test
     void overTheSessionLimitTheClientGetsAClearError() throws Exception {
-        try (Conn a = new Conn(limited); Conn b = new Conn(limited)) {
+        try (RespConn a = new RespConn(limited); RespConn b = new RespConn(limited)) {
             a.send("BLPOP", "{l}q", "3");
             Await.until("a blocked", Duration.ofSeconds(5),
                     () -> backends.stream().mapToInt(r -> clientsWithCmd(r, "blpop")).sum() == 1);
@@ -632,7 +588,7 @@ class SessionsIT {
             assertEquals("*2\r\n$4\r\n{l}q\r\n$1\r\nv\r\n", a.read());
         }
         // the connection is released with its client: the next client gets one
-        try (Conn c = new Conn(limited)) {
+        try (RespConn c = new RespConn(limited)) {
             Await.until("released", Duration.ofSeconds(5), () -> {
                 String r = c.call("BLPOP", "{l}q", "0.01");
                 return r.equals("*-1\r\n");
@@ -644,7 +600,7 @@ class SessionsIT {
     void shardedPubSubResetAndPubsubChannels() throws Exception {
         Map<Integer, String> byServer = channelsOnEveryServer();
         List<String> chans = new ArrayList<>(byServer.values());
-        try (Conn sub = new Conn(port); Conn pub = new Conn(port)) {
+        try (RespConn sub = new RespConn(port); RespConn pub = new RespConn(port)) {
             sub.send("SSUBSCRIBE", chans.get(0), chans.get(1));
             assertEquals(confirm("ssubscribe", chans.get(0), 1), sub.read());
             assertEquals(confirm("ssubscribe", chans.get(1), 2), sub.read());
@@ -669,7 +625,7 @@ class SessionsIT {
         int p = Ports.free();
         try (InProcessProxy px = new InProcessProxy("solo:\n  listen: 127.0.0.1:" + p + "\n  redis: true\n"
                 + "  server_retry_timeout: 100\n  servers:\n   - " + own.address() + ":1\n", 16384);
-                Conn a = new Conn(p)) {
+                RespConn a = new RespConn(p)) {
             a.send("BLPOP", "q", "0");
             Await.until("blocked", Duration.ofSeconds(5), () -> clientsWithCmd(own, "blpop") == 1);
             own.close();
@@ -686,7 +642,7 @@ class SessionsIT {
         int p = Ports.free();
         try (InProcessProxy px = new InProcessProxy("solo:\n  listen: 127.0.0.1:" + p + "\n  redis: true\n"
                 + "  timeout: 300\n  servers:\n   - " + own.address() + ":1\n", 16384);
-                Conn a = new Conn(p)) {
+                RespConn a = new RespConn(p)) {
             assertEquals("+OK\r\n", a.call("WATCH", "k"), "the session connection is open");
             own.pause();
             try {
@@ -706,7 +662,7 @@ class SessionsIT {
 
     @Test
     void pipelinedWatchAndSubscribeOnOneSessionConnectionKeepTheirReplies() throws Exception {
-        try (Conn a = new Conn(port); Conn pub = new Conn(port)) {
+        try (RespConn a = new RespConn(port); RespConn pub = new RespConn(port)) {
             a.out.write(Resp.command("WATCH", "{t}k", "{t}j"));
             a.out.write(Resp.command("SUBSCRIBE", "{t}ch", "{t}ch2"));
             a.out.flush();
