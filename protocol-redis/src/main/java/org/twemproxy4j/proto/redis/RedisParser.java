@@ -41,7 +41,6 @@ public final class RedisParser {
     public static final int PERR_NOTINT = 102;       // value is not an integer or out of range
     public static final int PERR_EVAL_KEYS = 103;    // Number of keys can't be greater than number of args
     public static final int PERR_EVAL_NEG = 104;     // Number of keys can't be negative
-    public static final int PERR_SESSION = 105;      // a session command: not supported by the proxy yet
     public static final int PERR_REFUSED = 106;      // an administration command: not forwarded by the proxy
     public static final int PERR_IGNORE = -1;        // "*0", "*-1", an empty inline line: no reply
 

@@ -184,10 +184,6 @@ public final class RedisProto implements Proto {
                 c.append(rsp, ascii("-CROSSSLOT Keys in request don't hash to the same server (command '"
                         + RedisCommand.of(req.type).lower + "')\r\n"));
                 return;
-            case RedisParser.PERR_SESSION:
-                c.append(rsp, ascii("-ERR " + RedisCommand.of(req.type).lower.toUpperCase(java.util.Locale.ROOT)
-                        + " is not supported by the proxy yet\r\n"));
-                return;
             case Proto.PERR_SESSION_LIMIT:
                 c.append(rsp, ascii("-ERR max number of session connections reached (session_connections): command '"
                         + RedisCommand.of(req.type).lower + "' needs a dedicated server connection\r\n"));
