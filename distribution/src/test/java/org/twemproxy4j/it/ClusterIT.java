@@ -26,6 +26,7 @@ import org.twemproxy4j.it.fixture.Await;
 import org.twemproxy4j.it.fixture.Ports;
 import org.twemproxy4j.it.fixture.RedisCluster;
 import org.twemproxy4j.it.fixture.RedisServer;
+import org.twemproxy4j.it.fixture.RespConn;
 import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
@@ -259,6 +260,24 @@ class ClusterIT {
             for (int i = 0; i < 30; i++) {
                 assertEquals("v" + i, j.get("hn:" + i));
             }
+        }
+    }
+
+    @Test
+    @Order(6)
+    void aReadPipelinedBehindABlockedPopRunsAfterIt() throws Exception {
+        try (RespConn a = new RespConn(port); RespConn b = new RespConn(port)) {
+            a.pipeline(new String[] {"BLPOP", "{cq}list", "5"}, new String[] {"LLEN", "{cq}list"});
+            RedisCluster.Node owner = cluster.owner(cluster.keyslot("{cq}list"));
+            Await.until("blocked on the node", Duration.ofSeconds(5), () -> {
+                try (Jedis n = new Jedis("127.0.0.1", owner.port(), 2000)) {
+                    return n.clientList().contains("cmd=blpop");
+                }
+            });
+            assertEquals(":2\r\n", b.call("RPUSH", "{cq}list", "x", "y"));
+            assertEquals("*2\r\n$8\r\n{cq}list\r\n$1\r\nx\r\n", a.read());
+            assertEquals(":1\r\n", a.read(), "LLEN ran after the pop, on the session's connection");
+            assertEquals(":1\r\n", b.call("DEL", "{cq}list"));
         }
     }
 
