@@ -37,9 +37,7 @@ class ClientReplyIT {
 
     @BeforeAll
     void start() throws Exception {
-        for (int i = 0; i < 2; i++) {
-            backends.add(RedisServer.start());
-        }
+        RedisServer.startAll(backends, 2);
         port = Ports.free();
         proxy = new InProcessProxy("p:\n  listen: 127.0.0.1:" + port + "\n  redis: true\n  hash: fnv1a_64\n"
                 + "  distribution: ketama\n  hash_tag: \"{}\"\n  timeout: 2000\n  servers:\n   - "
@@ -51,16 +49,12 @@ class ClientReplyIT {
         if (proxy != null) {
             proxy.close();
         }
-        for (RedisServer r : backends) {
-            r.close();
-        }
+        RedisServer.closeAll(backends);
     }
 
     @BeforeEach
     void flush() {
-        for (RedisServer b : backends) {
-            b.flushAll();
-        }
+        RedisServer.flushAll(backends);
     }
 
     private static String[] c(String... a) {

@@ -52,9 +52,7 @@ class RedisCommandsIT {
 
     @BeforeAll
     void start() throws Exception {
-        for (int i = 0; i < 4; i++) {
-            backends.add(RedisServer.start());
-        }
+        RedisServer.startAll(backends, 4);
         port = Ports.free();
         small = Ports.free();
         StringBuilder servers = new StringBuilder("  servers:\n");
@@ -74,16 +72,12 @@ class RedisCommandsIT {
         if (proxy512 != null) {
             proxy512.close();
         }
-        for (RedisServer r : backends) {
-            r.close();
-        }
+        RedisServer.closeAll(backends);
     }
 
     @BeforeEach
     void flush() {
-        for (RedisServer b : backends) {
-            b.flushAll();
-        }
+        RedisServer.flushAll(backends);
     }
 
     /** The backend (index) holding {@code key}, or -1. */
