@@ -454,6 +454,27 @@ class SessionsIT {
     }
 
     @Test
+    void commandsTheProxyAnswersItselfAreRefusedInSubscribedModeAsRedisRefusesThem() throws Exception {
+        try (RespConn viaProxy = new RespConn(port); RespConn direct = new RespConn(backends.get(0).port())) {
+            assertEquals(confirm("subscribe", "refused-ch", 1), viaProxy.call("SUBSCRIBE", "refused-ch"));
+            assertEquals(confirm("subscribe", "refused-ch", 1), direct.call("SUBSCRIBE", "refused-ch"));
+            String[][] cmds = {{"CLIENT", "SETNAME", "x"}, {"CLIENT", "REPLY", "OFF"}, {"client", "id"},
+                {"CLIENT", "GETNAME"}, {"SELECT", "0"}, {"ECHO", "hi"}, {"AUTH", "pw"}};
+            for (String[] cmd : cmds) {
+                String expected = direct.call(cmd);
+                assertTrue(expected.startsWith("-ERR Can't execute '"), expected);
+                assertEquals(expected, viaProxy.call(cmd), String.join(" ", cmd));
+            }
+            // CLIENT REPLY OFF was refused, not applied: replies keep coming
+            assertEquals("*2\r\n$4\r\npong\r\n$0\r\n\r\n", viaProxy.call("PING"));
+            assertEquals(confirm("unsubscribe", "refused-ch", 0), viaProxy.call("UNSUBSCRIBE", "refused-ch"));
+            // out of subscribed mode the same commands are answered again
+            assertEquals("+OK\r\n", viaProxy.call("CLIENT", "SETNAME", "x"));
+            assertEquals("$1\r\nx\r\n", viaProxy.call("CLIENT", "GETNAME"));
+        }
+    }
+
+    @Test
     void pubsubAcrossFourServersEveryMessageOnceInOrderPerChannel() throws Exception {
         Map<Integer, String> byServer = channelsOnEveryServer();
         List<String> chans = new ArrayList<>(byServer.values());

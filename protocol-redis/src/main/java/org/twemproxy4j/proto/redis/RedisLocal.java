@@ -123,6 +123,17 @@ final class RedisLocal {
         c.append(rsp, ascii(sb.toString()));
     }
 
+    /** CLIENT's subcommands in redis 7 (SETINFO since 7.2), by which redis names the command in its errors. */
+    private static final java.util.Set<String> CLIENT_SUBCOMMANDS = java.util.Set.of("CACHING", "GETNAME",
+            "GETREDIR", "HELP", "ID", "INFO", "KILL", "LIST", "NO-EVICT", "PAUSE", "REPLY", "SETINFO", "SETNAME",
+            "TRACKING", "TRACKINGINFO", "UNBLOCK", "UNPAUSE");
+
+    /** How redis names CLIENT {@code a[1]} in an error ("client|reply"), or null for a subcommand it does not know. */
+    static String fullName(byte[][] a) {
+        String sub = upper(a[1]);
+        return CLIENT_SUBCOMMANDS.contains(sub) ? "client|" + sub.toLowerCase(Locale.ROOT) : null;
+    }
+
     static void client(Msg req, byte[][] a, Msg rsp, ProtoClient c) {
         String sub = upper(a[1]);
         switch (sub) {

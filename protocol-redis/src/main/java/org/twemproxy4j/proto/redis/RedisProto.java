@@ -218,9 +218,7 @@ public final class RedisProto implements Proto {
                         + "' is not supported inside a transaction by the proxy\r\n"));
                 return;
             case Proto.PERR_SUBSCRIBED:
-                c.append(rsp, ascii("-ERR Can't execute '" + RedisCommand.of(req.type).lower
-                        + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this"
-                        + " context\r\n"));
+                c.append(rsp, subscribedOnly(RedisCommand.of(req.type).lower));
                 return;
             case Proto.PERR_RESET:
                 c.append(rsp, ascii("+RESET\r\n"));
@@ -257,6 +255,16 @@ public final class RedisProto implements Proto {
         if (cmd == RedisCommand.QUIT) {
             c.append(rsp, RSP_OK);
             return;
+        }
+        if (c.subscribed() && cmd != RedisCommand.PING && c.authenticated()) {
+            // the commands the proxy answers itself obey redis's subscribed-mode (RESP2) rule too: a CLIENT REPLY
+            // OFF, a SELECT or an AUTH there is refused, not applied (an unknown CLIENT subcommand gets its own
+            // error first, as in redis, below)
+            String name = cmd == RedisCommand.CLIENT ? RedisLocal.fullName(args(req)) : cmd.lower;
+            if (name != null) {
+                c.append(rsp, subscribedOnly(name));
+                return;
+            }
         }
         if (cmd == RedisCommand.AUTH) {
             byte[][] a = args(req);
@@ -317,6 +325,12 @@ public final class RedisProto implements Proto {
         }
         // a forwardable request routed here only because the client is not authenticated
         c.append(rsp, RSP_AUTH_REQUIRED);
+    }
+
+    /** Redis's refusal of a command other than (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET in subscribed mode. */
+    static byte[] subscribedOnly(String fullName) {
+        return ascii("-ERR Can't execute '" + fullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT"
+                + " / RESET are allowed in this context\r\n");
     }
 
     /**
