@@ -56,6 +56,7 @@ final class ClusterPool implements ClusterTopology {
     static final long REFRESH_TIMEOUT_MS = 2_000;     // a refresh unanswered this long is given up
     static final int MAX_REDIRECTS = 5;               // MOVED/ASK/TRYAGAIN/CLUSTERDOWN per request
     static final long RETRY_BACKOFF_MS = 25;          // TRYAGAIN/CLUSTERDOWN: 25, 50, 75 ... ms
+    static final long LOOKUP_WAIT_MS = 1_000;         // a request held for a node's address looks again after
     static final int POSITIONS = ClusterKeySlot.SLOTS;     // routed requests: a slot (SCAN's cursor position)
     private static final int NONE = -1;
 
@@ -92,6 +93,9 @@ final class ClusterPool implements ClusterTopology {
     private int[] order = new int[16];
     private boolean[] owners = new boolean[16];                 // fanOut scratch: nodes owning slots
     private String[] addrs;                                     // each node's "ip:port" (as the cluster names it)
+    private Server replyFrom;                                   // the node whose reply is being read
+    private int[] pendingMap;                                   // a loaded map waiting for node lookups, or null
+    private int pendingFirst;                                   // its fallback node
 
     ClusterPool(ServerPool pool) {
         this.pool = pool;
@@ -345,6 +349,7 @@ final class ClusterPool implements ClusterTopology {
         int node = NONE;
         if (kind != Proto.REDIRECT_RETRY) {
             tSlot = NONE;
+            replyFrom = s.server;
             if (!proto.redirectTarget(rsp, this) || tSlot == NONE) {
                 return false;
             }
@@ -357,7 +362,9 @@ final class ClusterPool implements ClusterTopology {
         switch (kind) {
             case Proto.REDIRECT_MOVED:
                 nmoved++;
-                slots[tSlot] = node;
+                if (!pool.servers[node].awaitingAddress()) {
+                    slots[tSlot] = node; // else the map refresh below sets it, once the node has an address
+                }
                 if (Log.enabled(Log.LOG_VERB)) {
                     Log.log(Log.LOG_VERB, "req " + pmsg.id + " moved: slot " + tSlot + " to "
                             + pool.servers[node].pname);
@@ -397,9 +404,21 @@ final class ClusterPool implements ClusterTopology {
         arm();
     }
 
+    /** A request for a node whose address is being looked up waits for the answer (see {@link #looked}). */
+    private void park(Msg msg, int node, boolean asking) {
+        delay(msg, node);
+        msg.asking = asking;
+        due[ndelayed - 1] = ctx.now() + LOOKUP_WAIT_MS;
+        arm();
+    }
+
     /** Enqueues {@code msg} on a connection of node {@code node}, after an ASKING when {@code asking}. */
     private void send(Msg msg, int node, boolean asking) {
         Server server = pool.servers[node];
+        if (server.awaitingAddress()) {
+            park(msg, node, asking);
+            return;
+        }
         ServerConn s = server.conn(ctx.conns);
         int e = s.connect();
         if (e != 0) {
@@ -494,9 +513,10 @@ final class ClusterPool implements ClusterTopology {
         send(m, node, false);
     }
 
-    /** The answer to the refresh in flight (a swallowed response, freed by the caller). */
-    void onSlots(Msg rsp) {
+    /** The answer of node {@code from} to the refresh in flight (a swallowed response, freed by the caller). */
+    void onSlots(Msg rsp, Server from) {
         refreshMsg = null;
+        replyFrom = from;
         int[] n = new int[ClusterKeySlot.SLOTS];
         java.util.Arrays.fill(n, NONE);
         next = n;
@@ -529,14 +549,108 @@ final class ClusterPool implements ClusterTopology {
             arm();
             return;
         }
-        // the whole map is replaced: a node that no longer serves a slot (a demoted or dead master) gets no
-        // keyed traffic; a slot the map leaves out goes to the fallback master, which redirects or refuses it
+        if (awaitsAddresses(n, true)) {
+            // a node named by host name has no address yet: the map waits for its lookup (looked() adopts it),
+            // and the current one serves meanwhile (its nodes redirect what has moved)
+            pendingMap = n;
+            pendingFirst = first;
+            return;
+        }
+        adopt(n, first);
+    }
+
+    /**
+     * Replaces the whole map: a node that no longer serves a slot (a demoted or dead master) gets no keyed
+     * traffic; a slot the map leaves out goes to the fallback master, which redirects or refuses it.
+     */
+    private void adopt(int[] n, int first) {
+        pendingMap = null;
         System.arraycopy(n, 0, slots, 0, n.length);
         fallback = first;
         if (Log.enabled(Log.LOG_VERB)) {
+            int known = 0;
+            for (int node : n) {
+                known += node != NONE ? 1 : 0;
+            }
             Log.log(Log.LOG_VERB, "pool '" + pool.name + "' slot map: " + known + " slots on "
                     + pool.servers.length + " nodes");
         }
+    }
+
+    /**
+     * True when a node of map {@code n} waits for its address. With {@code start} (a map just loaded), first
+     * starts the lookup of each node of the map that has none (a new node named by host name, or one whose last
+     * lookup found nothing: looked up again at each map load, never in a loop).
+     */
+    private boolean awaitsAddresses(int[] n, boolean start) {
+        Server[] ss = pool.servers;
+        boolean[] used = new boolean[ss.length];
+        for (int node : n) {
+            if (node != NONE) {
+                used[node] = true;
+            }
+        }
+        boolean waits = false;
+        for (int i = 0; i < ss.length; i++) {
+            Server s = ss[i];
+            if (!used[i] || s.lookupBy == null || s.knownAddress() != null) {
+                continue;
+            }
+            if (start) {
+                lookUp(s);
+            }
+            waits |= s.awaitingAddress();
+        }
+        return waits;
+    }
+
+    // ---------------------------------------------------------------- nodes named by host name
+
+    /** Starts looking node {@code s} up off the loop, unless a lookup is under way. */
+    void lookUp(Server s) {
+        if (s.lookup == Server.LOOKUP_PENDING || ctx == null) {
+            return;
+        }
+        s.lookup = Server.LOOKUP_PENDING;
+        NameLookup.lookup(s.conf.host(), s.conf.port(), ctx.evb, a -> looked(s, a));
+    }
+
+    /**
+     * The answer to node {@code s}'s lookup, on the loop: the node gets (or moves to) the address, the requests
+     * held for it go, and a map that waited for it is adopted once no node of it waits any more.
+     */
+    private void looked(Server s, java.net.InetSocketAddress a) {
+        if (s.idx >= pool.servers.length || pool.servers[s.idx] != s) {
+            return; // a pool a reload replaced
+        }
+        java.net.SocketAddress before = s.knownAddress();
+        if (a == null) {
+            s.lookup = Server.LOOKUP_FAILED;
+            if (Log.enabled(Log.LOG_WARN)) {
+                Log.warn("pool '" + pool.name + "': cluster node '" + s.name + "' does not resolve"
+                        + (before != null ? "; it keeps " + before : ""));
+            }
+        } else {
+            s.lookup = Server.LOOKUP_NONE;
+            if (!a.equals(before)) {
+                if (Log.enabled(Log.LOG_INFO)) {
+                    Log.info("pool '" + pool.name + "' cluster node '" + s.name + "' is at " + a
+                            + (before != null ? " (was " + before + ")" : ""));
+                }
+                s.moveTo(a);
+            }
+        }
+        long now = ctx.now();
+        for (int i = 0; i < ndelayed; i++) {
+            if (delayed[i].serverIdx == s.idx) {
+                due[i] = now;
+            }
+        }
+        int[] waiting = pendingMap;
+        if (waiting != null && !awaitsAddresses(waiting, false)) {
+            adopt(waiting, pendingFirst);
+        }
+        arm();
     }
 
     /** The refresh in flight was lost (its connection failed). */
@@ -548,8 +662,14 @@ final class ClusterPool implements ClusterTopology {
         }
     }
 
-    /** A node connection failed: the cluster may be failing over; reload the map. */
-    void nodeFailed() {
+    /**
+     * A connection to node {@code s} failed: the cluster may be failing over; reload the map. A node named by host
+     * name is looked up again (it may have come back elsewhere, as a restarted pod does).
+     */
+    void nodeFailed(Server s) {
+        if (s.lookupBy == this) {
+            lookUp(s);
+        }
         refresh();
     }
 
@@ -573,6 +693,11 @@ final class ClusterPool implements ClusterTopology {
      */
     private int nodeOf(String host, int port) {
         Server[] ss = pool.servers;
+        if (host.isEmpty() || host.equals("?")) {
+            // an endpoint the node does not know (no hostname announced yet while hostnames are preferred, or
+            // behind a load balancer): as redis says, the host of the node that answered, with this port
+            host = replyFrom != null ? replyFrom.conf.host() : "";
+        }
         String addr = literal(host) + ":" + port;
         for (int i = 0; i < ss.length; i++) {
             if (addr.equals(addrs[i])) {
@@ -590,13 +715,42 @@ final class ClusterPool implements ClusterTopology {
         }
         addrs[ss.length] = addr;
         Server[] grown = java.util.Arrays.copyOf(ss, ss.length + 1);
-        grown[ss.length] = new Server(pool, ss.length, ConfServer.node(host, port));
+        Server added = new Server(pool, ss.length, ConfServer.node(host, port));
+        grown[ss.length] = added;
         pool.servers = grown;
+        if (!isAddress(host)) {
+            added.lookupBy = this; // a host name: looked up off the loop, never at connect
+            lookUp(added);
+        }
         ctx.stats.nodesChanged();
         if (Log.enabled(Log.LOG_INFO)) {
             Log.info("pool '" + pool.name + "' adds cluster node '" + name + "'");
         }
         return ss.length;
+    }
+
+    /** True for an IP literal (IPv4 dotted quad, or IPv6, which a host name cannot be); false for a name. */
+    static boolean isAddress(String host) {
+        if (host.indexOf(':') >= 0) {
+            return true;
+        }
+        int dots = 0;
+        int digits = 0;
+        for (int i = 0; i < host.length(); i++) {
+            char ch = host.charAt(i);
+            if (ch == '.') {
+                if (digits == 0) {
+                    return false;
+                }
+                dots++;
+                digits = 0;
+            } else if (ch >= '0' && ch <= '9' && digits < 3) {
+                digits++;
+            } else {
+                return false;
+            }
+        }
+        return dots == 3 && digits > 0;
     }
 
     /**
@@ -662,13 +816,15 @@ final class ClusterPool implements ClusterTopology {
             if (due[i] <= now) {
                 delayed[i] = null;
                 int node = m.serverIdx;
-                if (m.fragOwner == null && !m.swallow && m.nkeys > 0) {
+                boolean ask = m.asking; // an ASK target is not the slot's owner: it goes where it was asked
+                m.asking = false;
+                if (!ask && m.fragOwner == null && !m.swallow && m.nkeys > 0) {
                     int idx = index(m);
                     if (idx >= 0) {
                         node = idx;
                     }
                 }
-                send(m, node < pool.servers.length ? node : 0, false);
+                send(m, node < pool.servers.length ? node : 0, ask);
             } else {
                 delayed[kept] = m;
                 due[kept] = due[i];

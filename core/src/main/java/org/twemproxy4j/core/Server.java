@@ -19,6 +19,14 @@ public final class Server {
     final int weight;
     private SocketAddress addr;    // resolved lazily, as nutcracker resolves at connect
 
+    // A cluster node the cluster names by host name: looked up off the loop (NameLookup), again when a connection
+    // to it fails; while the first lookup runs it has no address (ClusterPool holds its requests back)
+    static final int LOOKUP_NONE = 0;    // not looked up off the loop, or the last lookup answered
+    static final int LOOKUP_PENDING = 1; // a lookup is under way
+    static final int LOOKUP_FAILED = 2;  // the last lookup found nothing
+    ClusterPool lookupBy;          // the cluster pool that looks this node up, or null (resolved at connect)
+    int lookup;                    // LOOKUP_*
+
     ServerConn[] conns;            // s_conn_q
     int nconn;                     // ns_conn_q
     int rr;                        // round-robin cursor
@@ -52,6 +60,10 @@ public final class Server {
     SocketAddress address() {
         SocketAddress a = addr;
         if (a == null) {
+            if (lookupBy != null) {
+                lookupBy.lookUp(this); // unless under way; connect fails on this address until it answers
+                return InetSocketAddress.createUnresolved(conf.host(), conf.port());
+            }
             if (conf.unix()) {
                 a = UnixDomainSocketAddress.of(conf.host());
             } else {
@@ -82,6 +94,16 @@ public final class Server {
             }
             c.ctx.close(c);
         }
+    }
+
+    /** True while this node's first off-loop lookup runs: it has no address to connect to yet. */
+    boolean awaitingAddress() {
+        return lookupBy != null && addr == null && lookup == LOOKUP_PENDING;
+    }
+
+    /** The current address (null before the first lookup answered), for the lookups' comparisons and logs. */
+    SocketAddress knownAddress() {
+        return addr;
     }
 
     boolean unix() {

@@ -345,7 +345,7 @@ public class ServerConn extends Conn {
         if (pmsg.swallow) {
             ClusterPool cl = server.owner.cluster;
             if (cl != null && pmsg == cl.refreshMsg) {
-                cl.onSlots(msg);
+                cl.onSlots(msg, server);
             }
             proto.swallowMsg(server.name, pmsg, msg);
             dequeueOutq(pmsg);
@@ -410,7 +410,7 @@ public class ServerConn extends Conn {
             s.removeConn(this);
             s.failure(ctx.now());
             if (s.owner.cluster != null) {
-                s.owner.cluster.nodeFailed();
+                s.owner.cluster.nodeFailed(s);
             }
         }
         retiring = false;

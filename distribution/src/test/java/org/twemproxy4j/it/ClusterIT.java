@@ -264,6 +264,58 @@ class ClusterIT {
     }
 
     @Test
+    @Order(5)
+    void aClusterThatNamesItsNodesByHostNameIsServedWithTheNamesLookedUpOffTheLoop() throws Exception {
+        List<RedisServer> nodes = cluster.servers().stream().filter(RedisServer::isAlive).toList();
+        int hport = Ports.free();
+        String yaml = "hc:\n  listen: 127.0.0.1:" + hport + "\n  redis: true\n  redis_cluster: true\n"
+                + "  timeout: 3000\n  servers:\n   - " + nodes.get(0).address() + ":1\n";
+        try {
+            for (RedisServer r : nodes) {
+                assertEquals("+OK\r\n", r.command("CONFIG", "SET", "cluster-announce-hostname", "localhost"));
+                assertEquals("+OK\r\n", r.command("CONFIG", "SET", "cluster-preferred-endpoint-type", "hostname"));
+            }
+            // the proxy starts at once: until the cluster bus has spread every node's hostname, CLUSTER SLOTS and
+            // MOVED name some nodes "?" (an unknown endpoint: the host of the node that answered, with the port)
+            assertTrue(nodes.get(0).command("CLUSTER", "SLOTS").contains("localhost"));
+            try (InProcessProxy hp = new InProcessProxy(yaml, 16384);
+                    Jedis j = new Jedis("127.0.0.1", hport, 5000)) {
+                // the first requests go to the seed, which redirects them to nodes named "localhost": they wait
+                // for the lookup, not for an error
+                for (int i = 0; i < 100; i++) {
+                    assertEquals("OK", j.set("hc:" + i, "v" + i));
+                }
+                String[] keys = new String[100];
+                for (int i = 0; i < 100; i++) {
+                    keys[i] = "hc:" + i;
+                }
+                List<String> got = j.mget(keys);
+                for (int i = 0; i < 100; i++) {
+                    assertEquals("v" + i, got.get(i));
+                }
+                org.twemproxy4j.stats.Stats stats = hp.core.stats();
+                List<RedisCluster.Node> masters = cluster.masters();
+                String json = Await.value("stats with every master by name", Duration.ofSeconds(10), () -> {
+                    org.twemproxy4j.stats.StatsView v = stats.refresh(5000);
+                    return org.twemproxy4j.stats.StatsJson.render(stats, v, System.currentTimeMillis(), true);
+                }, js -> masters.stream().allMatch(m -> js.contains("\"localhost:" + m.port() + "\": {")));
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"(server|client)_err\":(\\d+)")
+                        .matcher(json);
+                while (m.find()) {
+                    assertEquals("0", m.group(2), json);
+                }
+                // the names were looked up by the lookup thread, not by the event loop
+                assertTrue(Thread.getAllStackTraces().keySet().stream()
+                        .anyMatch(t -> t.getName().equals("twemproxy4j-lookup")), "no lookup thread");
+            }
+        } finally {
+            for (RedisServer r : nodes) {
+                r.command("CONFIG", "SET", "cluster-preferred-endpoint-type", "ip");
+            }
+        }
+    }
+
+    @Test
     @Order(6)
     void aReadPipelinedBehindABlockedPopRunsAfterIt() throws Exception {
         try (RespConn a = new RespConn(port); RespConn b = new RespConn(port)) {

@@ -91,6 +91,7 @@ public final class Msg {
 
     public int err;                // errno on error
     public int redirects;          // request: cluster redirections and retries so far (redis_cluster)
+    public boolean asking;         // request: held back for a node's address, to go with ASKING (redis_cluster)
     public boolean error;          // error?
     public boolean ferror;         // one or more fragments are in error?
     public boolean done;           // done?
@@ -215,6 +216,7 @@ public final class Msg {
         depth = 0;
         perr = 0;
         redirects = 0;
+        asking = false;
         llen = 0;
         flags = 0;
         for (int i = 0; i < nkeys; i++) {

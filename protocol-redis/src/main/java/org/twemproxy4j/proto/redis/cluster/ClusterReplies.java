@@ -47,7 +47,7 @@ public final class ClusterReplies {
             int slot = Integer.parseInt(parts[1]);
             String addr = parts[2];
             int c = addr.lastIndexOf(':');
-            if (c <= 0 || slot < 0 || slot >= 16384) {
+            if (c < 0 || slot < 0 || slot >= 16384) { // an empty host (":port"): the node's endpoint is unknown
                 return false;
             }
             String host = addr.substring(0, c);
@@ -79,7 +79,7 @@ public final class ClusterReplies {
                 int from = (int) (long) (Long) range[0];
                 int to = (int) (long) (Long) range[1];
                 Object[] master = (Object[]) range[2];
-                String host = (String) master[0];
+                String host = master[0] == null ? "" : (String) master[0]; // NULL: an unknown endpoint
                 int port = (int) (long) (Long) master[1];
                 if (from < 0 || to >= 16384 || from > to) {
                     return false;

@@ -42,6 +42,21 @@ class ClusterRepliesTest {
     }
 
     @Test
+    void unknownEndpointsAreEmptyHosts() {
+        // "?" (hostnames preferred, none announced yet) stays as it is; NULL (an unknown endpoint) becomes ""
+        String reply = "*2\r\n"
+                + "*3\r\n:0\r\n:99\r\n*3\r\n$1\r\n?\r\n:7000\r\n$4\r\nid-a\r\n"
+                + "*3\r\n:100\r\n:16383\r\n*3\r\n$-1\r\n:7001\r\n$4\r\nid-b\r\n";
+        Sink s = new Sink();
+        assertTrue(ClusterReplies.clusterSlots(b(reply), s));
+        assertEquals(List.of("0-99 ?:7000", "100-16383 :7001"), s.got);
+        Sink t = new Sink();
+        assertTrue(ClusterReplies.redirectTarget(b("-MOVED 5 :7002\r\n"), t));
+        assertTrue(ClusterReplies.redirectTarget(b("-ASK 6 ?:7003\r\n"), t));
+        assertEquals(List.of("5 :7002", "6 ?:7003"), t.got);
+    }
+
+    @Test
     void notASlotMap() {
         assertFalse(ClusterReplies.clusterSlots(b("-ERR This instance has cluster support disabled\r\n"), new Sink()));
         assertFalse(ClusterReplies.clusterSlots(b("*1\r\n*3\r\n:0\r\n"), new Sink())); // truncated
