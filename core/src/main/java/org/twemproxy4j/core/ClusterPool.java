@@ -339,6 +339,9 @@ final class ClusterPool implements ClusterTopology {
         if (kind == Proto.REDIRECT_NONE) {
             return false;
         }
+        if (s instanceof SessionConn) {
+            return redirectSession((SessionConn) s, rsp, kind);
+        }
         Msg pmsg = s.omsgQ.first();
         if (pmsg.redirects >= MAX_REDIRECTS) {
             if (kind == Proto.REDIRECT_MOVED) {
@@ -381,6 +384,42 @@ final class ClusterPool implements ClusterTopology {
                 delay(pmsg, s.server.idx);
                 break;
         }
+        return true;
+    }
+
+    /**
+     * A redirection on a session connection. Only a blocking command outside a transaction follows it, to the
+     * client's session connection with the named node, so that it blocks there and never on a shared connection.
+     * Everything else a session carries (a transaction's commands and EXEC, (un)subscriptions, requests queued
+     * behind them) has its state on this node: the client gets the node's error, as a cluster-aware client would.
+     */
+    private boolean redirectSession(SessionConn s, Msg rsp, int kind) {
+        Msg pmsg = s.omsgQ.first();
+        ClientConn c = s.client;
+        if (kind == Proto.REDIRECT_RETRY || c == null || c.sessions == null || c.sessions.inMulti()
+                || pmsg.owner != c || pmsg.redirects >= MAX_REDIRECTS
+                || c.proto.sessionOp(pmsg) != Proto.SESSION_BLOCK) {
+            return false;
+        }
+        tSlot = NONE;
+        replyFrom = s.server;
+        if (!s.proto.redirectTarget(rsp, this) || tSlot == NONE || pool.servers[tNode].awaitingAddress()) {
+            return false;
+        }
+        int node = tNode;
+        s.dequeueOutq(pmsg);
+        pmsg.redirects++;
+        Response.put(ctx, rsp);
+        rewind(pmsg);
+        boolean asking = kind == Proto.REDIRECT_ASK;
+        if (asking) {
+            nask++;
+        } else {
+            nmoved++;
+            slots[tSlot] = node;
+            refresh();
+        }
+        c.sessions.redirected(pmsg, node, asking);
         return true;
     }
 

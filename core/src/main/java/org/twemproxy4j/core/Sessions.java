@@ -353,6 +353,28 @@ final class Sessions {
         return true;
     }
 
+    /**
+     * A blocking request of this client that node {@code idx} is to serve after a cluster redirection: it goes on
+     * this client's session connection to that node (after an ASKING when {@code asking}), so that it blocks
+     * there; it never waits on a shared connection. On failure the client gets the error, as for any session.
+     */
+    void redirected(Msg msg, int idx, boolean asking) {
+        SessionConn s = open(idx);
+        if (s == null) {
+            failOpen(msg);
+            return;
+        }
+        if (asking) {
+            Msg m = c.ctx.msgGet(s, true);
+            byte[] b = s.proto.askingRequest();
+            c.ctx.msgPool.append(m, b, 0, b.length);
+            m.swallow = true;
+            m.owner = null;
+            enqueue(s, m, -1);
+        }
+        enqueue(s, msg, c.proto.blockMillis(msg));
+    }
+
     /** Sends a request of the proxy's own (MULTI, DISCARD, UNWATCH) whose reply is dropped. */
     private boolean sendOwn(int op, int idx) {
         SessionConn s = open(idx);

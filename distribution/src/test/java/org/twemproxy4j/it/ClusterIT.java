@@ -317,6 +317,59 @@ class ClusterIT {
 
     @Test
     @Order(6)
+    void aTransactionsCommandThatIsMovedIsNeverRunOutsideTheTransaction() throws Exception {
+        String key = "{tm}k";
+        int slot = cluster.keyslot(key);
+        RedisServer a = cluster.server(cluster.owner(slot).address());
+        RedisServer b = cluster.server(cluster.masters().stream().filter(m -> !m.address().equals(a.address()))
+                .findFirst().orElseThrow().address());
+        try (Jedis j = client(); RespConn tx = new RespConn(port)) {
+            assertNull(j.get(key)); // the proxy's map has the slot on a
+            cluster.moveSlot(slot, a, b); // behind the proxy's back
+            assertEquals("+OK\r\n", tx.call("MULTI"));
+            String queued = tx.call("SET", key, "in-tx");
+            assertTrue(queued.startsWith("-MOVED "), queued); // the node's own answer: the transaction is on a
+            assertTrue(tx.call("EXEC").startsWith("-EXECABORT"));
+            assertEquals("$-1\r\n", b.command("GET", key), "the queued SET ran outside its transaction");
+            assertNull(j.get(key));
+        } finally {
+            cluster.moveSlot(slot, b, a);
+        }
+    }
+
+    @Test
+    @Order(6)
+    void aBlockedPopMovedToAnotherNodeBlocksOnASessionThereNotOnTheSharedConnection() throws Exception {
+        String list = "{bm}q";
+        int slot = cluster.keyslot(list);
+        RedisServer a = cluster.server(cluster.owner(slot).address());
+        RedisServer b = cluster.server(cluster.masters().stream().filter(m -> !m.address().equals(a.address()))
+                .findFirst().orElseThrow().address());
+        String probe = null;
+        for (int i = 0; probe == null; i++) {
+            if (cluster.owner(cluster.keyslot("bm-probe:" + i)).address().equals(b.address())) {
+                probe = "bm-probe:" + i;
+            }
+        }
+        try (Jedis j = client(); RespConn popper = new RespConn(port)) {
+            assertNull(j.get(list)); // the proxy's map has the slot on a
+            j.set(probe, "p");
+            cluster.moveSlot(slot, a, b); // behind the proxy's back: a answers MOVED
+            popper.send("BLPOP", list, "3");
+            Thread.sleep(300); // the pop is redirected to b and blocks there
+            long t0 = System.nanoTime();
+            assertEquals("p", j.get(probe)); // b's shared connection is free
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(ms < 1000, "a GET on the node of the blocked pop waited " + ms + " ms");
+            assertEquals(1L, j.rpush(list, "x"));
+            assertEquals("*2\r\n$5\r\n" + list + "\r\n$1\r\nx\r\n", popper.read());
+        } finally {
+            cluster.moveSlot(slot, b, a);
+        }
+    }
+
+    @Test
+    @Order(6)
     void aReadPipelinedBehindABlockedPopRunsAfterIt() throws Exception {
         try (RespConn a = new RespConn(port); RespConn b = new RespConn(port)) {
             a.pipeline(new String[] {"BLPOP", "{cq}list", "5"}, new String[] {"LLEN", "{cq}list"});
