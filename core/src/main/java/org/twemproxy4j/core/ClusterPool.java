@@ -339,10 +339,10 @@ final class ClusterPool implements ClusterTopology {
         if (kind == Proto.REDIRECT_NONE) {
             return false;
         }
-        if (s instanceof SessionConn) {
-            return redirectSession((SessionConn) s, rsp, kind);
-        }
         Msg pmsg = s.omsgQ.first();
+        if (s instanceof SessionConn && !pmsg.follower) {
+            return redirectSession((SessionConn) s, rsp, kind); // an ordinary request behind a session: as any
+        }
         if (pmsg.redirects >= MAX_REDIRECTS) {
             if (kind == Proto.REDIRECT_MOVED) {
                 refresh();
@@ -388,10 +388,11 @@ final class ClusterPool implements ClusterTopology {
     }
 
     /**
-     * A redirection on a session connection. Only a blocking command outside a transaction follows it, to the
-     * client's session connection with the named node, so that it blocks there and never on a shared connection.
-     * Everything else a session carries (a transaction's commands and EXEC, (un)subscriptions, requests queued
-     * behind them) has its state on this node: the client gets the node's error, as a cluster-aware client would.
+     * A redirection on a session connection. A blocking command outside a transaction follows it, to the
+     * client's session connection with the named node, so that it blocks there and never on a shared connection
+     * (an ordinary request that only waited behind the session is redirected as any, see {@link #redirect}).
+     * Everything else a session carries (a transaction's commands and EXEC, (un)subscriptions) has its state on
+     * this node: the client gets the node's error, as a cluster-aware client would.
      */
     private boolean redirectSession(SessionConn s, Msg rsp, int kind) {
         Msg pmsg = s.omsgQ.first();

@@ -68,6 +68,7 @@ final class SessionConn extends ServerConn {
      * is the pool's, but not before the deadline of what it waits behind (none when that blocks for ever).
      */
     void enqueueFollower(Msg msg) {
+        msg.follower = true;
         if (!msg.noreply) {
             int t = server.owner.timeout;
             if (t > 0 && busyUntil != Long.MAX_VALUE) {

@@ -355,7 +355,8 @@ class ClusterIT {
             assertNull(j.get(list)); // the proxy's map has the slot on a
             j.set(probe, "p");
             cluster.moveSlot(slot, a, b); // behind the proxy's back: a answers MOVED
-            popper.send("BLPOP", list, "3");
+            // an LLEN pipelined behind the pop waits behind it on the same session, and is moved as any request
+            popper.pipeline(new String[] {"BLPOP", list, "3"}, new String[] {"LLEN", list});
             Thread.sleep(300); // the pop is redirected to b and blocks there
             long t0 = System.nanoTime();
             assertEquals("p", j.get(probe)); // b's shared connection is free
@@ -363,6 +364,7 @@ class ClusterIT {
             assertTrue(ms < 1000, "a GET on the node of the blocked pop waited " + ms + " ms");
             assertEquals(1L, j.rpush(list, "x"));
             assertEquals("*2\r\n$5\r\n" + list + "\r\n$1\r\nx\r\n", popper.read());
+            assertEquals(":0\r\n", popper.read());
         } finally {
             cluster.moveSlot(slot, b, a);
         }

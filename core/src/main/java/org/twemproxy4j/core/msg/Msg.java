@@ -92,6 +92,7 @@ public final class Msg {
     public int err;                // errno on error
     public int redirects;          // request: cluster redirections and retries so far (redis_cluster)
     public boolean asking;         // request: held back for a node's address, to go with ASKING (redis_cluster)
+    public boolean follower;       // request: an ordinary one queued behind its client's session (SessionConn)
     public boolean error;          // error?
     public boolean ferror;         // one or more fragments are in error?
     public boolean done;           // done?
@@ -217,6 +218,7 @@ public final class Msg {
         perr = 0;
         redirects = 0;
         asking = false;
+        follower = false;
         llen = 0;
         flags = 0;
         for (int i = 0; i < nkeys; i++) {
