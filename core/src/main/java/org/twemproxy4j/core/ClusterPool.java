@@ -392,14 +392,20 @@ final class ClusterPool implements ClusterTopology {
      * client's session connection with the named node, so that it blocks there and never on a shared connection
      * (an ordinary request that only waited behind the session is redirected as any, see {@link #redirect}).
      * Everything else a session carries (a transaction's commands and EXEC, (un)subscriptions) has its state on
-     * this node: the client gets the node's error, as a cluster-aware client would.
+     * this node: the client gets the node's error, as a cluster-aware client would. A shard subscription
+     * (SSUBSCRIBE) follows too, with its channels, to the client's session connection with the named node.
      */
     private boolean redirectSession(SessionConn s, Msg rsp, int kind) {
         Msg pmsg = s.omsgQ.first();
         ClientConn c = s.client;
+        int op = c == null ? Proto.SESSION_NONE : c.proto.sessionOp(pmsg);
+        boolean shard = op == Proto.SESSION_SSUBSCRIBE && pmsg.fragOwner != null;
         if (kind == Proto.REDIRECT_RETRY || c == null || c.sessions == null || c.sessions.inMulti()
                 || pmsg.owner != c || pmsg.redirects >= MAX_REDIRECTS
-                || c.proto.sessionOp(pmsg) != Proto.SESSION_BLOCK) {
+                || (op != Proto.SESSION_BLOCK && !shard)) {
+            if (kind == Proto.REDIRECT_MOVED) {
+                refresh(); // the map is out of date, whatever this client gets
+            }
             return false;
         }
         tSlot = NONE;
@@ -408,11 +414,15 @@ final class ClusterPool implements ClusterTopology {
             return false;
         }
         int node = tNode;
+        boolean asking = kind == Proto.REDIRECT_ASK;
+        SessionConn to = shard ? c.sessions.sessionWith(node) : null;
+        if (shard && to == null) {
+            return false;
+        }
         s.dequeueOutq(pmsg);
         pmsg.redirects++;
         Response.put(ctx, rsp);
         rewind(pmsg);
-        boolean asking = kind == Proto.REDIRECT_ASK;
         if (asking) {
             nask++;
         } else {
@@ -420,7 +430,11 @@ final class ClusterPool implements ClusterTopology {
             slots[tSlot] = node;
             refresh();
         }
-        c.sessions.redirected(pmsg, node, asking);
+        if (shard) {
+            c.sessions.redirectedShard(pmsg, s.sidx, to, asking);
+        } else {
+            c.sessions.redirected(pmsg, node, asking);
+        }
         return true;
     }
 

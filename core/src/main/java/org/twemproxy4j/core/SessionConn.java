@@ -1,6 +1,7 @@
 package org.twemproxy4j.core;
 
 import org.twemproxy4j.core.msg.Msg;
+import org.twemproxy4j.core.proto.Proto;
 
 /**
  * A session connection: the third kind of server-side connection, beside the shared pipelined ones
@@ -108,7 +109,8 @@ final class SessionConn extends ServerConn {
                 }
                 return;
             }
-            if (pmsg.fragOwner != null && pmsg.narg > 1 && !pmsg.swallow) {
+            if (pmsg.fragOwner != null && pmsg.narg > 1 && !pmsg.swallow
+                    && (server.owner.cluster == null || proto.redirect(msg) == Proto.REDIRECT_NONE)) {
                 // one confirmation of several for this (un)subscribe (one per channel it names; the only
                 // fragments a session connection carries, their count in narg)
                 rmsg = nmsg;

@@ -375,6 +375,37 @@ final class Sessions {
         enqueue(s, msg, c.proto.blockMillis(msg));
     }
 
+    /** This client's session connection with server {@code idx}, opened if need be; null when none can be had. */
+    SessionConn sessionWith(int idx) {
+        return open(idx);
+    }
+
+    /**
+     * A shard subscription (SSUBSCRIBE fragment {@code f}) that session connection {@code s} (its client's, with
+     * another node) is to serve after a cluster redirection from node {@code from}: its channels are placed on
+     * that node and the fragment goes there (after an ASKING when {@code asking}).
+     */
+    void redirectedShard(Msg f, int from, SessionConn s, boolean asking) {
+        Msg parent = f.fragOwner;
+        for (int i = 0; i < parent.nkeys; i++) {
+            String n = name(parent, i);
+            Integer at = shards.get(n);
+            if (at != null && at == from) {
+                shards.put(n, s.sidx);
+            }
+        }
+        if (asking) {
+            Msg m = c.ctx.msgGet(s, true);
+            byte[] b = s.proto.askingRequest();
+            c.ctx.msgPool.append(m, b, 0, b.length);
+            m.swallow = true;
+            m.owner = null;
+            enqueue(s, m, -1);
+        }
+        s.pubsub = true;
+        enqueue(s, f, -1);
+    }
+
     /** Sends a request of the proxy's own (MULTI, DISCARD, UNWATCH) whose reply is dropped. */
     private boolean sendOwn(int op, int idx) {
         SessionConn s = open(idx);

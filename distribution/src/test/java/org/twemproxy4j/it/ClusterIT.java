@@ -317,7 +317,7 @@ class ClusterIT {
 
     @Test
     @Order(6)
-    void aTransactionsCommandThatIsMovedIsNeverRunOutsideTheTransaction() throws Exception {
+    void movedSessionCommandsNeverRunOnASharedConnection() throws Exception {
         String key = "{tm}k";
         int slot = cluster.keyslot(key);
         RedisServer a = cluster.server(cluster.owner(slot).address());
@@ -332,8 +332,32 @@ class ClusterIT {
             assertTrue(tx.call("EXEC").startsWith("-EXECABORT"));
             assertEquals("$-1\r\n", b.command("GET", key), "the queued SET ran outside its transaction");
             assertNull(j.get(key));
-        } finally {
+        }
+        RedisServer owner = b;
+        try (Jedis j = client(); RespConn sub = new RespConn(port)) {
+            // the MOVEDs made the proxy reload its map (the slot on b); once that settled, move the slot back
+            // behind its back
+            assertNull(j.get(key));
+            Thread.sleep(500);
             cluster.moveSlot(slot, b, a);
+            owner = a;
+            // a shard subscription to the moved slot follows the MOVED to a session with the new owner (never to a
+            // shared connection, which it would put in subscribed mode)
+            assertEquals("*3\r\n$10\r\nssubscribe\r\n$6\r\n{tm}ch\r\n:1\r\n", sub.call("SSUBSCRIBE", "{tm}ch"));
+            assertTrue(a.command("PUBSUB", "SHARDCHANNELS").contains("{tm}ch"));
+            assertEquals("*0\r\n", b.command("PUBSUB", "SHARDCHANNELS"));
+            try (RespConn pub = new RespConn(port)) {
+                assertEquals(":1\r\n", pub.call("SPUBLISH", "{tm}ch", "hello"));
+            }
+            assertEquals("*3\r\n$8\r\nsmessage\r\n$6\r\n{tm}ch\r\n$5\r\nhello\r\n", sub.read());
+            assertEquals("OK", j.set(key, "after")); // the shared connections still serve ordinary commands
+            assertEquals("after", j.get(key));
+            assertEquals("*2\r\n$4\r\npong\r\n$0\r\n\r\n", sub.call("PING"));
+            j.del(key);
+        } finally {
+            if (owner != a) {
+                cluster.moveSlot(slot, owner, a);
+            }
         }
     }
 
