@@ -94,6 +94,7 @@ final class ClusterPool implements ClusterTopology {
     private boolean[] owners = new boolean[16];                 // fanOut scratch: nodes owning slots
     private String[] addrs;                                     // each node's "ip:port" (as the cluster names it)
     private Server replyFrom;                                   // the node whose reply is being read
+    private boolean stopped;                                    // a reload retired this definition
     private int[] pendingMap;                                   // a loaded map waiting for node lookups, or null
     private int pendingFirst;                                   // its fallback node
 
@@ -530,7 +531,7 @@ final class ClusterPool implements ClusterTopology {
 
     /** Asks a node for the slot map, unless a refresh is in flight or one started very recently. */
     void refresh() {
-        if (ctx == null) {
+        if (ctx == null || stopped) {
             return;
         }
         long now = ctx.now();
@@ -701,7 +702,7 @@ final class ClusterPool implements ClusterTopology {
             }
         }
         int[] waiting = pendingMap;
-        if (waiting != null && !awaitsAddresses(waiting, false)) {
+        if (waiting != null && !stopped && !awaitsAddresses(waiting, false)) {
             adopt(waiting, pendingFirst);
         }
         arm();
@@ -836,16 +837,34 @@ final class ClusterPool implements ClusterTopology {
 
     // ---------------------------------------------------------------- timer
 
+    /**
+     * A reload replaced or removed this pool's definition: no more map loads (its timer only serves the requests
+     * still waiting here, which go as before).
+     */
+    void stop() {
+        stopped = true;
+        pendingMap = null;
+        if (ctx != null && ndelayed == 0 && timer.armed()) {
+            ctx.evb.delTimer(timer);
+        }
+    }
+
     private void arm() {
         if (ctx == null) {
             return;
         }
+        if (stopped && ndelayed == 0) {
+            if (timer.armed()) {
+                ctx.evb.delTimer(timer);
+            }
+            return;
+        }
         long now = ctx.now();
-        long when = lastRefresh + REFRESH_INTERVAL_MS;
-        if (refreshWanted) {
+        long when = stopped ? Long.MAX_VALUE : lastRefresh + REFRESH_INTERVAL_MS;
+        if (refreshWanted && !stopped) {
             when = Math.min(when, lastRefresh + REFRESH_MIN_GAP_MS);
         }
-        if (refreshMsg != null) {
+        if (refreshMsg != null && !stopped) {
             when = Math.min(when, refreshStarted + REFRESH_TIMEOUT_MS);
         }
         for (int i = 0; i < ndelayed; i++) {

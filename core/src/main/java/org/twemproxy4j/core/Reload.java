@@ -150,6 +150,9 @@ final class Reload {
             ServerPool o = old[i];
             if (find(next, o.name) != o) {
                 Sentinel.stop(o); // a changed or removed pool's watcher goes with its definition
+                if (o.cluster != null) {
+                    o.cluster.stop(); // and its cluster map loads
+                }
             }
             if (find(next, o.name) == null) {
                 remove(ctx, o);

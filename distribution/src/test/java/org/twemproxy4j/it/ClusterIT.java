@@ -317,6 +317,34 @@ class ClusterIT {
 
     @Test
     @Order(6)
+    void aClusterPoolThatAReloadRemovesStopsLoadingItsMap() throws Exception {
+        int p1 = Ports.free();
+        int p2 = Ports.free();
+        String seed = cluster.servers().get(0).address();
+        long t0 = System.nanoTime();
+        try (Twemproxy4jProcess p = Twemproxy4jProcess.start("zr:\n  listen: 127.0.0.1:" + p1 + "\n  redis: true\n"
+                + "  redis_cluster: true\n  servers:\n   - " + seed + ":1\n", "-v", "8")) {
+            Await.until("the first map of 'zr'", Duration.ofSeconds(10), () -> p.log().contains("pool 'zr' slot map"));
+            java.nio.file.Files.writeString(p.confFile(), "zs:\n  listen: 127.0.0.1:" + p2 + "\n  redis: true\n"
+                    + "  redis_cluster: true\n  servers:\n   - " + seed + ":1\n");
+            p.signal("USR1");
+            Await.until("the reload", Duration.ofSeconds(10), () -> p.log().contains("reloaded configuration file"));
+            int mark = p.log().indexOf("reloaded configuration file");
+            try (Jedis j = new Jedis("127.0.0.1", p2, 5000)) {
+                assertEquals("OK", j.set("zs:k", "v"));
+                assertEquals("v", j.get("zs:k"));
+            }
+            // the removed pool's periodic map load would come 10 s after its first one
+            long wait = 10_000L + 1500 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            Thread.sleep(Math.max(0, wait));
+            String after = p.log().substring(mark);
+            assertTrue(after.contains("pool 'zs' slot map"), after);
+            assertTrue(!after.contains("pool 'zr' slot map"), "the removed pool still loads its map: " + after);
+        }
+    }
+
+    @Test
+    @Order(6)
     void movedSessionCommandsNeverRunOnASharedConnection() throws Exception {
         String key = "{tm}k";
         int slot = cluster.keyslot(key);
