@@ -345,6 +345,38 @@ class ClusterIT {
 
     @Test
     @Order(6)
+    void aShardSubscriberWhoseSlotMovesIsToldAndCanSubscribeAgainOnTheNewOwner() throws Exception {
+        String ch = "{sm}ch";
+        int slot = cluster.keyslot(ch);
+        RedisServer a = cluster.server(cluster.owner(slot).address());
+        RedisServer b = cluster.server(cluster.masters().stream().filter(m -> !m.address().equals(a.address()))
+                .findFirst().orElseThrow().address());
+        boolean moved = false;
+        try (RespConn sub = new RespConn(port); RespConn pub = new RespConn(port)) {
+            assertEquals("*3\r\n$10\r\nssubscribe\r\n$6\r\n" + ch + "\r\n:1\r\n", sub.call("SSUBSCRIBE", ch));
+            assertEquals(":1\r\n", pub.call("SPUBLISH", ch, "one"));
+            assertEquals("*3\r\n$8\r\nsmessage\r\n$6\r\n" + ch + "\r\n$3\r\none\r\n", sub.read());
+            cluster.moveSlot(slot, a, b);
+            moved = true;
+            // redis tells the subscriber that the slot left its node: the client's own count, as from one redis
+            assertEquals("*3\r\n$12\r\nsunsubscribe\r\n$6\r\n" + ch + "\r\n:0\r\n", sub.read());
+            assertEquals("*2\r\n$4\r\npong\r\n$0\r\n\r\n", sub.call("PING"));
+            // as a cluster-aware client does, it subscribes again: now on the new owner
+            assertEquals("*3\r\n$10\r\nssubscribe\r\n$6\r\n" + ch + "\r\n:1\r\n", sub.call("SSUBSCRIBE", ch));
+            assertTrue(b.command("PUBSUB", "SHARDCHANNELS").contains(ch));
+            assertEquals(":1\r\n", pub.call("SPUBLISH", ch, "two"));
+            assertEquals("*3\r\n$8\r\nsmessage\r\n$6\r\n" + ch + "\r\n$3\r\ntwo\r\n", sub.read());
+            assertEquals("*3\r\n$12\r\nsunsubscribe\r\n$6\r\n" + ch + "\r\n:0\r\n", sub.call("SUNSUBSCRIBE", ch));
+            assertEquals("*0\r\n", b.command("PUBSUB", "SHARDCHANNELS"), "the new owner still has it");
+        } finally {
+            if (moved) {
+                cluster.moveSlot(slot, b, a);
+            }
+        }
+    }
+
+    @Test
+    @Order(6)
     void movedSessionCommandsNeverRunOnASharedConnection() throws Exception {
         String key = "{tm}k";
         int slot = cluster.keyslot(key);
