@@ -93,7 +93,7 @@ class RedisFuzzDifferentialIT {
 
     // ---- the grammar ----
 
-    private static final byte[][] BINARY_KEYS = {new byte[0], Bytes.ascii("\r\n"), Bytes.ascii("a b"),
+    static final byte[][] BINARY_KEYS = {new byte[0], Bytes.ascii("\r\n"), Bytes.ascii("a b"),
         {0, (byte) 0xff, 0x7f, '$', '*'}, Bytes.ascii("{tag}x"), Bytes.ascii("x".repeat(300))};
     private static final String[] TYPES = {"s", "l", "h", "S", "z", "p", "g"};
 
@@ -444,7 +444,7 @@ class RedisFuzzDifferentialIT {
         return out;
     }
 
-    private static String show(byte[][] c) {
+    static String show(byte[][] c) {
         StringBuilder sb = new StringBuilder();
         for (byte[] a : c) {
             sb.append(sb.length() == 0 ? "" : " ").append(Bytes.label(a, 60));
