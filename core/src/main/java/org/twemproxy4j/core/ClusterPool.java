@@ -54,8 +54,10 @@ final class ClusterPool implements ClusterTopology {
     static final long REFRESH_INTERVAL_MS = 10_000;   // periodic refresh of the slot map
     static final long REFRESH_MIN_GAP_MS = 100;       // refreshes start at most this often
     static final long REFRESH_TIMEOUT_MS = 2_000;     // a refresh unanswered this long is given up
-    static final int MAX_REDIRECTS = 5;               // MOVED/ASK/TRYAGAIN/CLUSTERDOWN per request
-    static final long RETRY_BACKOFF_MS = 25;          // TRYAGAIN/CLUSTERDOWN: 25, 50, 75 ... ms
+    static final int MAX_REDIRECTS = 5;               // MOVED/ASK per request (per try, see MAX_RETRIES)
+    static final int MAX_RETRIES = 8;                 // TRYAGAIN/CLUSTERDOWN per request, after these waits:
+    static final long RETRY_BACKOFF_MS = 25;          // 25, 50, 100, 200, 400, 400 ... ms (about 2 s in all: a
+    static final long RETRY_BACKOFF_MAX_MS = 400;     // slot's keys being migrated, a failover under way)
     static final long LOOKUP_WAIT_MS = 1_000;         // a request held for a node's address looks again after
     static final int POSITIONS = ClusterKeySlot.SLOTS;     // routed requests: a slot (SCAN's cursor position)
     private static final int NONE = -1;
@@ -344,7 +346,7 @@ final class ClusterPool implements ClusterTopology {
         if (s instanceof SessionConn && !pmsg.follower) {
             return redirectSession((SessionConn) s, rsp, kind); // an ordinary request behind a session: as any
         }
-        if (pmsg.redirects >= MAX_REDIRECTS) {
+        if (kind == Proto.REDIRECT_RETRY ? pmsg.retries >= MAX_RETRIES : pmsg.redirects >= MAX_REDIRECTS) {
             if (kind == Proto.REDIRECT_MOVED) {
                 refresh();
             }
@@ -360,7 +362,12 @@ final class ClusterPool implements ClusterTopology {
             node = tNode;
         }
         s.dequeueOutq(pmsg);
-        pmsg.redirects++;
+        if (kind == Proto.REDIRECT_RETRY) {
+            pmsg.retries++;
+            pmsg.redirects = 0; // an ASK answered by TRYAGAIN starts over at the slot's owner: each try gets 5
+        } else {
+            pmsg.redirects++;
+        }
         Response.put(ctx, rsp);
         rewind(pmsg);
         switch (kind) {
@@ -454,7 +461,7 @@ final class ClusterPool implements ClusterTopology {
         }
         msg.serverIdx = node;
         delayed[ndelayed] = msg;
-        due[ndelayed] = ctx.now() + RETRY_BACKOFF_MS * msg.redirects;
+        due[ndelayed] = ctx.now() + Math.min(RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_MS << Math.max(0, msg.retries - 1));
         ndelayed++;
         arm();
     }

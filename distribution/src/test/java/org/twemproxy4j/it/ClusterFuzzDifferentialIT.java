@@ -61,6 +61,9 @@ class ClusterFuzzDifferentialIT {
         }
     }
 
+    /** The pause between two moves of the slot (a resharding moves each slot once; this one keeps moving it). */
+    static final long MOVE_EVERY_MS = Long.getLong("fuzz.moveEveryMs", 1000);
+
     private static final byte[] TAG = "{f}".getBytes(StandardCharsets.ISO_8859_1);
 
     /** True for the keys the grammar makes: "type:n" and its odd keys. */
@@ -108,10 +111,69 @@ class ClusterFuzzDifferentialIT {
     @Test
     @Timeout(7200)
     void everyReplyThroughAClusterPoolIsRedisServersOwn() throws Exception {
-        long seed = FuzzConn.seed() ^ 0xC1L;
-        long total = FuzzConn.commands();
+        run(FuzzConn.seed() ^ 0xC1L, FuzzConn.commands(), "", true);
+    }
+
+    /**
+     * The same grammar while the slot of {@code {f}}, where nearly every key lives, moves from master to master
+     * over and over (IMPORTING/MIGRATING, MIGRATE in batches, SETSLOT NODE, as redis-cli --cluster reshard does):
+     * every MOVED, ASK, TRYAGAIN and CLUSTERDOWN is the proxy's to absorb, none reaches the client, and every reply
+     * comes in its place. The replies are not compared with redis-server's here: a multi-key command answered
+     * TRYAGAIN waits and is retried while later commands of the pipeline on other keys of the slot go on, so the
+     * order of execution (not of replies) may differ from one redis-server's, as with a cluster-aware client.
+     */
+    @Test
+    @Timeout(7200)
+    void everyReplyIsRedisServersOwnWhileTheSlotMoves() throws Exception {
+        int slot = cluster.keyslot("{f}");
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger moves = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread mover = new Thread(() -> {
+            try {
+                List<RedisServer> masters = cluster.masters().stream().map(m -> cluster.server(m.address())).toList();
+                int at = masters.indexOf(cluster.server(cluster.owner(slot).address()));
+                while (!stop.get()) {
+                    int next = (at + 1) % masters.size(); // the owner as this thread moved it (gossip may lag)
+                    cluster.moveSlot(slot, masters.get(at), masters.get(next));
+                    at = next;
+                    moves.incrementAndGet();
+                    Thread.sleep(MOVE_EVERY_MS);
+                }
+            } catch (InterruptedException e) {
+                // stopped
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+        }, "slot-mover");
+        mover.start();
+        try {
+            long errors = 0;
+            long seed = FuzzConn.seed() ^ 0xC2L;
+            do { // at least two whole moves under the load, however short the run asked for
+                errors += run(seed++, FuzzConn.commands(), " while the slot moved", false);
+            } while (moves.get() < 2 && failed.get() == null);
+            assertEquals(0, errors, "cluster errors that reached the client");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n (slot moves so far: " + moves.get() + ", mover: "
+                    + failed.get() + ")", e);
+        } finally {
+            stop.set(true);
+            mover.join(30_000);
+        }
+        assertEquals(null, failed.get(), "the slot mover");
+        org.junit.jupiter.api.Assertions.assertTrue(moves.get() >= 2, "the slot moved " + moves.get() + " times");
+        System.out.printf("cluster differential fuzz: the slot of {f} moved %d times%n", moves.get());
+    }
+
+    /** Runs the fuzz; {@code exact}: every reply compared with redis-server's. Returns the cluster errors seen. */
+    private long run(long seed, long total, String what, boolean exact) throws Exception {
+        long clusterErrors = 0;
         SplittableRandom r = new SplittableRandom(seed);
         direct.flushAll();
+        for (RedisCluster.Node m : cluster.masters()) {
+            assertEquals("+OK\r\n", cluster.server(m.address()).command("FLUSHALL"));
+        }
         long done = 0;
         long batches = 0;
         java.util.TreeMap<String, Long> allowed = new java.util.TreeMap<>();
@@ -136,6 +198,16 @@ class ClusterFuzzDifferentialIT {
                     }
                     byte[] p = Resp.readReply(viaProxy.in);
                     byte[] d = Resp.readReply(viaDirect.in);
+                    if (!exact) {
+                        String head = new String(p, 0, Math.min(p.length, 16), StandardCharsets.ISO_8859_1);
+                        if (head.startsWith("-MOVED") || head.startsWith("-ASK") || head.startsWith("-TRYAGAIN")
+                                || head.startsWith("-CLUSTERDOWN")) {
+                            clusterErrors++;
+                            System.out.println("cluster error for " + RedisFuzzDifferentialIT.show(batch.get(i))
+                                    + ": " + Bytes.show(p, 0, Math.min(p.length, 200)));
+                        }
+                        continue;
+                    }
                     if (!Arrays.equals(p, d)) {
                         if (!RedisFuzzDifferentialIT.same(batch.get(i), p, d)) {
                             throw new AssertionError("seed 0x" + Long.toHexString(seed) + ", command #" + (done + i)
@@ -158,13 +230,19 @@ class ClusterFuzzDifferentialIT {
             assertEquals("+OK\r\n", new String(Resp.readReply(viaProxy.in), StandardCharsets.ISO_8859_1));
             assertEquals("+OK\r\n", new String(Resp.readReply(viaDirect.in), StandardCharsets.ISO_8859_1));
         }
+        if (!exact) {
+            System.out.printf("cluster fuzz%s: %,d commands in %,d batches, %d cluster errors reached the client, seed"
+                    + " 0x%x%n", what, done, batches, clusterErrors, seed);
+            return clusterErrors;
+        }
         // the split commands' keys were spread: more than one master holds keys
         long holding = cluster.masters().stream()
                 .filter(m -> !cluster.server(m.address()).command("DBSIZE").equals(":0\r\n")).count();
         org.junit.jupiter.api.Assertions.assertTrue(holding >= 2, "keys on " + holding + " master(s)");
         double secs = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("cluster differential fuzz: %,d commands in %,d batches, 0 mismatches (allowed differences:"
-                + " %s), seed 0x%x, %.1f s%n", done, batches, allowed, seed, secs);
+        System.out.printf("cluster differential fuzz%s: %,d commands in %,d batches, 0 mismatches (allowed"
+                + " differences: %s), seed 0x%x, %.1f s%n", what, done, batches, allowed, seed, secs);
         assertEquals(total, done);
+        return clusterErrors;
     }
 }

@@ -90,7 +90,8 @@ public final class Msg {
     public int keyStep = 1;        // 2 when keys and values alternate (MSET): keys are the even entries
 
     public int err;                // errno on error
-    public int redirects;          // request: cluster redirections and retries so far (redis_cluster)
+    public int redirects;          // request: cluster redirections (MOVED, ASK) so far (redis_cluster)
+    public int retries;            // request: TRYAGAIN/CLUSTERDOWN retries so far (redis_cluster)
     public boolean asking;         // request: held back for a node's address, to go with ASKING (redis_cluster)
     public boolean follower;       // request: an ordinary one queued behind its client's session (SessionConn)
     public boolean error;          // error?
@@ -217,6 +218,7 @@ public final class Msg {
         depth = 0;
         perr = 0;
         redirects = 0;
+        retries = 0;
         asking = false;
         follower = false;
         llen = 0;
