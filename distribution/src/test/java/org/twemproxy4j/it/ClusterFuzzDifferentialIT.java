@@ -124,7 +124,7 @@ class ClusterFuzzDifferentialIT {
      */
     @Test
     @Timeout(7200)
-    void everyReplyIsRedisServersOwnWhileTheSlotMoves() throws Exception {
+    void noClusterErrorReachesAClientWhileTheSlotMoves() throws Exception {
         int slot = cluster.keyslot("{f}");
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicInteger moves = new java.util.concurrent.atomic.AtomicInteger();
