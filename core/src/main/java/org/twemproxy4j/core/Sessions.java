@@ -365,12 +365,7 @@ final class Sessions {
             return;
         }
         if (asking) {
-            Msg m = c.ctx.msgGet(s, true);
-            byte[] b = s.proto.askingRequest();
-            c.ctx.msgPool.append(m, b, 0, b.length);
-            m.swallow = true;
-            m.owner = null;
-            enqueue(s, m, -1);
+            enqueueOwn(s, s.proto.askingRequest());
         }
         enqueue(s, msg, c.proto.blockMillis(msg));
     }
@@ -395,12 +390,7 @@ final class Sessions {
             }
         }
         if (asking) {
-            Msg m = c.ctx.msgGet(s, true);
-            byte[] b = s.proto.askingRequest();
-            c.ctx.msgPool.append(m, b, 0, b.length);
-            m.swallow = true;
-            m.owner = null;
-            enqueue(s, m, -1);
+            enqueueOwn(s, s.proto.askingRequest());
         }
         s.pubsub = true;
         enqueue(s, f, -1);
@@ -412,13 +402,17 @@ final class Sessions {
         if (s == null) {
             return false;
         }
+        enqueueOwn(s, c.proto.sessionRequest(op));
+        return true;
+    }
+
+    /** Enqueues the proxy's own request {@code b} on {@code s}; its reply is dropped. */
+    private void enqueueOwn(SessionConn s, byte[] b) {
         Msg m = c.ctx.msgGet(s, true);
-        byte[] b = c.proto.sessionRequest(op);
         c.ctx.msgPool.append(m, b, 0, b.length);
         m.swallow = true;
         m.owner = null;
         enqueue(s, m, -1);
-        return true;
     }
 
     private void enqueue(SessionConn s, Msg msg, long blockMs) {

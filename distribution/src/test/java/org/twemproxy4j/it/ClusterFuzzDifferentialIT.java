@@ -168,62 +168,27 @@ class ClusterFuzzDifferentialIT {
 
     /** Runs the fuzz; {@code exact}: every reply compared with redis-server's. Returns the cluster errors seen. */
     private long run(long seed, long total, String what, boolean exact) throws Exception {
-        long clusterErrors = 0;
-        SplittableRandom r = new SplittableRandom(seed);
         direct.flushAll();
         for (RedisCluster.Node m : cluster.masters()) {
             assertEquals("+OK\r\n", cluster.server(m.address()).command("FLUSHALL"));
         }
-        long done = 0;
-        long batches = 0;
         java.util.TreeMap<String, Long> allowed = new java.util.TreeMap<>();
+        long[] clusterErrors = {0};
+        RedisFuzzDifferentialIT.Replies check = exact ? RedisFuzzDifferentialIT.compared(seed, allowed)
+                : (c, p, d, index) -> {
+                    String head = new String(p, 0, Math.min(p.length, 16), StandardCharsets.ISO_8859_1);
+                    if (head.startsWith("-MOVED") || head.startsWith("-ASK") || head.startsWith("-TRYAGAIN")
+                            || head.startsWith("-CLUSTERDOWN")) {
+                        clusterErrors[0]++;
+                        System.out.println("cluster error for " + RedisFuzzDifferentialIT.show(c) + ": "
+                                + Bytes.show(p, 0, Math.min(p.length, 200)));
+                    }
+                };
         long t0 = System.nanoTime();
-        RedisFuzzDifferentialIT.ReplyModel replies = new RedisFuzzDifferentialIT.ReplyModel();
+        RedisFuzzDifferentialIT.Counts n;
         try (FuzzConn viaProxy = new FuzzConn(port, "proxy"); FuzzConn viaDirect = new FuzzConn(direct.port(), "direct")) {
-            while (done < total) {
-                int n = (int) Math.min(total - done, r.nextInt(10) == 0 ? 1 + r.nextInt(500) : 1 + r.nextInt(20));
-                List<byte[][]> batch = new ArrayList<>(n);
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                for (int i = 0; i < n; i++) {
-                    byte[][] c = oneSlot(RedisFuzzDifferentialIT.command(r));
-                    batch.add(c);
-                    out.writeBytes(Resp.command(c));
-                }
-                byte[] bytes = out.toByteArray();
-                viaProxy.send(bytes);
-                viaDirect.send(bytes);
-                for (int i = 0; i < n; i++) {
-                    if (!replies.replies(batch.get(i))) {
-                        continue;
-                    }
-                    byte[] p = Resp.readReply(viaProxy.in);
-                    byte[] d = Resp.readReply(viaDirect.in);
-                    if (!exact) {
-                        String head = new String(p, 0, Math.min(p.length, 16), StandardCharsets.ISO_8859_1);
-                        if (head.startsWith("-MOVED") || head.startsWith("-ASK") || head.startsWith("-TRYAGAIN")
-                                || head.startsWith("-CLUSTERDOWN")) {
-                            clusterErrors++;
-                            System.out.println("cluster error for " + RedisFuzzDifferentialIT.show(batch.get(i))
-                                    + ": " + Bytes.show(p, 0, Math.min(p.length, 200)));
-                        }
-                        continue;
-                    }
-                    if (!Arrays.equals(p, d)) {
-                        if (!RedisFuzzDifferentialIT.same(batch.get(i), p, d)) {
-                            throw new AssertionError("seed 0x" + Long.toHexString(seed) + ", command #" + (done + i)
-                                    + ": " + RedisFuzzDifferentialIT.show(batch.get(i)) + "\n proxy:  "
-                                    + Bytes.show(p, 0, Math.min(p.length, 400)) + "\n direct: "
-                                    + Bytes.show(d, 0, Math.min(d.length, 400)));
-                        }
-                        allowed.merge(new String(batch.get(i)[0], StandardCharsets.ISO_8859_1).toUpperCase(), 1L,
-                                Long::sum);
-                    }
-                }
-                viaProxy.sent();
-                viaDirect.sent();
-                done += n;
-                batches++;
-            }
+            n = RedisFuzzDifferentialIT.exchange(viaProxy, viaDirect, new SplittableRandom(seed), total,
+                    ClusterFuzzDifferentialIT::oneSlot, check);
             byte[] on = Resp.command("CLIENT", "REPLY", "ON");
             viaProxy.send(on);
             viaDirect.send(on);
@@ -232,8 +197,8 @@ class ClusterFuzzDifferentialIT {
         }
         if (!exact) {
             System.out.printf("cluster fuzz%s: %,d commands in %,d batches, %d cluster errors reached the client, seed"
-                    + " 0x%x%n", what, done, batches, clusterErrors, seed);
-            return clusterErrors;
+                    + " 0x%x%n", what, n.done(), n.batches(), clusterErrors[0], seed);
+            return clusterErrors[0];
         }
         // the split commands' keys were spread: more than one master holds keys
         long holding = cluster.masters().stream()
@@ -241,8 +206,8 @@ class ClusterFuzzDifferentialIT {
         org.junit.jupiter.api.Assertions.assertTrue(holding >= 2, "keys on " + holding + " master(s)");
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf("cluster differential fuzz%s: %,d commands in %,d batches, 0 mismatches (allowed"
-                + " differences: %s), seed 0x%x, %.1f s%n", what, done, batches, allowed, seed, secs);
-        assertEquals(total, done);
-        return clusterErrors;
+                + " differences: %s), seed 0x%x, %.1f s%n", what, n.done(), n.batches(), allowed, seed, secs);
+        assertEquals(total, n.done());
+        return clusterErrors[0];
     }
 }

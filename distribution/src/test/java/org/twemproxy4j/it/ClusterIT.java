@@ -70,6 +70,12 @@ class ClusterIT {
         }
     }
 
+    /** A master of the cluster other than {@code a}. */
+    private RedisServer anotherMaster(RedisServer a) {
+        return cluster.server(cluster.masters().stream().filter(m -> !m.address().equals(a.address())).findFirst()
+                .orElseThrow().address());
+    }
+
     private Jedis client() {
         Jedis j = new Jedis("127.0.0.1", port, 5000);
         j.connect();
@@ -349,8 +355,7 @@ class ClusterIT {
         String ch = "{sm}ch";
         int slot = cluster.keyslot(ch);
         RedisServer a = cluster.server(cluster.owner(slot).address());
-        RedisServer b = cluster.server(cluster.masters().stream().filter(m -> !m.address().equals(a.address()))
-                .findFirst().orElseThrow().address());
+        RedisServer b = anotherMaster(a);
         boolean moved = false;
         try (RespConn sub = new RespConn(port); RespConn pub = new RespConn(port)) {
             assertEquals("*3\r\n$10\r\nssubscribe\r\n$6\r\n" + ch + "\r\n:1\r\n", sub.call("SSUBSCRIBE", ch));
@@ -381,8 +386,7 @@ class ClusterIT {
         String key = "{tm}k";
         int slot = cluster.keyslot(key);
         RedisServer a = cluster.server(cluster.owner(slot).address());
-        RedisServer b = cluster.server(cluster.masters().stream().filter(m -> !m.address().equals(a.address()))
-                .findFirst().orElseThrow().address());
+        RedisServer b = anotherMaster(a);
         try (Jedis j = client(); RespConn tx = new RespConn(port)) {
             assertNull(j.get(key)); // the proxy's map has the slot on a
             cluster.moveSlot(slot, a, b); // behind the proxy's back
@@ -427,8 +431,7 @@ class ClusterIT {
         String list = "{bm}q";
         int slot = cluster.keyslot(list);
         RedisServer a = cluster.server(cluster.owner(slot).address());
-        RedisServer b = cluster.server(cluster.masters().stream().filter(m -> !m.address().equals(a.address()))
-                .findFirst().orElseThrow().address());
+        RedisServer b = anotherMaster(a);
         String probe = null;
         for (int i = 0; probe == null; i++) {
             if (cluster.owner(cluster.keyslot("bm-probe:" + i)).address().equals(b.address())) {

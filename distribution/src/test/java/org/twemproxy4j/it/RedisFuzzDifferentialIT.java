@@ -452,62 +452,89 @@ class RedisFuzzDifferentialIT {
         return sb.toString();
     }
 
+    /** What a fuzz run does with each pair of replies the reply model expects. */
+    interface Replies {
+        void check(byte[][] command, byte[] viaProxy, byte[] viaDirect, long index) throws IOException;
+    }
+
+    /** A run's counts: commands sent, pipelines, commands whose reply CLIENT REPLY muted. */
+    record Counts(long done, long batches, long muted) {
+    }
+
+    /**
+     * Sends {@code total} commands of the grammar, each passed through {@code shape}, to both connections in the
+     * same random pipelines (1–20 commands, 1–500 one time in ten), and hands every pair of replies that redis's
+     * muting rules ({@link ReplyModel}) say are owed to {@code check}, in order.
+     */
+    static Counts exchange(FuzzConn viaProxy, FuzzConn viaDirect, SplittableRandom r, long total,
+            java.util.function.UnaryOperator<byte[][]> shape, Replies check) throws Exception {
+        long done = 0;
+        long batches = 0;
+        long muted = 0;
+        long lastReport = System.nanoTime();
+        ReplyModel replies = new ReplyModel();
+        while (done < total) {
+            int n = (int) Math.min(total - done, r.nextInt(10) == 0 ? 1 + r.nextInt(500) : 1 + r.nextInt(20));
+            List<byte[][]> batch = new ArrayList<>(n);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            for (int i = 0; i < n; i++) {
+                byte[][] c = shape.apply(command(r));
+                batch.add(c);
+                out.writeBytes(Resp.command(c));
+            }
+            byte[] bytes = out.toByteArray();
+            viaProxy.send(bytes);
+            viaDirect.send(bytes);
+            for (int i = 0; i < n; i++) {
+                if (!replies.replies(batch.get(i))) {
+                    muted++;
+                    continue; // no reply on either side
+                }
+                check.check(batch.get(i), Resp.readReply(viaProxy.in), Resp.readReply(viaDirect.in), done + i);
+            }
+            viaProxy.sent();
+            viaDirect.sent();
+            done += n;
+            batches++;
+            long now = System.nanoTime();
+            if (now - lastReport > 60_000_000_000L) {
+                lastReport = now;
+                System.out.printf("differential fuzz: %,d of %,d commands%n", done, total);
+            }
+        }
+        return new Counts(done, batches, muted);
+    }
+
+    /**
+     * The byte-for-byte comparison: a difference that {@link #ALLOWED_DIFFERENCES} allows is counted in
+     * {@code allowed}, any other fails the run with the seed and the command's index.
+     */
+    static Replies compared(long seed, Map<String, Long> allowed) {
+        return (c, p, d, index) -> {
+            if (Arrays.equals(p, d)) {
+                return;
+            }
+            if (!same(c, p, d)) {
+                throw new AssertionError("seed 0x" + Long.toHexString(seed) + ", command #" + index + ": " + show(c)
+                        + "\n proxy:  " + Bytes.show(p, 0, Math.min(p.length, 400)) + "\n direct: "
+                        + Bytes.show(d, 0, Math.min(d.length, 400)));
+            }
+            allowed.merge(name(c), 1L, Long::sum);
+        };
+    }
+
     @Test
     @Timeout(7200)
     void everyReplyThroughTheProxyIsRedisServersOwn() throws Exception {
         long seed = FuzzConn.seed();
         long total = FuzzConn.commands();
-        SplittableRandom r = new SplittableRandom(seed);
         behind.flushAll();
         direct.flushAll();
-        long done = 0;
-        long batches = 0;
         java.util.TreeMap<String, Long> allowed = new java.util.TreeMap<>();
         long t0 = System.nanoTime();
-        long lastReport = t0;
-        ReplyModel replies = new ReplyModel();
-        long muted = 0;
+        Counts n;
         try (FuzzConn viaProxy = new FuzzConn(port, "proxy"); FuzzConn viaDirect = new FuzzConn(direct.port(), "direct")) {
-            while (done < total) {
-                int n = (int) Math.min(total - done, r.nextInt(10) == 0 ? 1 + r.nextInt(500) : 1 + r.nextInt(20));
-                List<byte[][]> batch = new ArrayList<>(n);
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                for (int i = 0; i < n; i++) {
-                    byte[][] c = command(r);
-                    batch.add(c);
-                    out.writeBytes(Resp.command(c));
-                }
-                byte[] bytes = out.toByteArray();
-                viaProxy.send(bytes);
-                viaDirect.send(bytes);
-                for (int i = 0; i < n; i++) {
-                    if (!replies.replies(batch.get(i))) {
-                        muted++;
-                        continue; // no reply on either side
-                    }
-                    byte[] p = Resp.readReply(viaProxy.in);
-                    byte[] d = Resp.readReply(viaDirect.in);
-                    if (!Arrays.equals(p, d)) {
-                        if (!same(batch.get(i), p, d)) {
-                            throw new AssertionError("seed 0x" + Long.toHexString(seed)
-                                    + ", command #" + (done + i) + " (batch " + batches + ", " + i + " of " + n
-                                    + "): " + show(batch.get(i)) + "\n proxy:  " + Bytes.show(p, 0,
-                                    Math.min(p.length, 400)) + "\n direct: " + Bytes.show(d, 0,
-                                    Math.min(d.length, 400)));
-                        }
-                        allowed.merge(name(batch.get(i)), 1L, Long::sum);
-                    }
-                }
-                viaProxy.sent();
-                viaDirect.sent();
-                done += n;
-                batches++;
-                long now = System.nanoTime();
-                if (now - lastReport > 60_000_000_000L) {
-                    lastReport = now;
-                    System.out.printf("redis differential fuzz: %,d of %,d commands%n", done, total);
-                }
-            }
+            n = exchange(viaProxy, viaDirect, new SplittableRandom(seed), total, c -> c, compared(seed, allowed));
             // both connections still in step, and the proxy still serving
             byte[] on = Resp.command("CLIENT", "REPLY", "ON");
             viaProxy.send(on);
@@ -522,8 +549,8 @@ class RedisFuzzDifferentialIT {
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf("redis differential fuzz: %,d commands in %,d batches (%,d with their reply muted by CLIENT"
-                + " REPLY), 0 mismatches (allowed differences: %s), seed 0x%x, %.1f s (%.0f commands/s)%n", done,
-                batches, muted, allowed, seed, secs, done / secs);
-        assertEquals(total, done);
+                + " REPLY), 0 mismatches (allowed differences: %s), seed 0x%x, %.1f s (%.0f commands/s)%n", n.done(),
+                n.batches(), n.muted(), allowed, seed, secs, n.done() / secs);
+        assertEquals(total, n.done());
     }
 }
