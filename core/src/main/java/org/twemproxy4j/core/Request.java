@@ -70,7 +70,9 @@ final class Request {
         if (owner.ferror) {
             owner.error = true;
         } else if (owner.peer != null) {
-            // a reply prepared when the request was sent (a session's pub/sub confirmations)
+            // a reply prepared when the request was sent (a session's pub/sub confirmations), unless a server
+            // refused its part
+            c.sessions.settle(owner);
             c.charge(owner, ctx.footprint(owner.peer));
         } else {
             Msg rsp = ctx.msgGet(c, false);

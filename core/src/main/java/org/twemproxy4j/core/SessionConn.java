@@ -109,10 +109,10 @@ final class SessionConn extends ServerConn {
                 }
                 return;
             }
-            if (pmsg.fragOwner != null && pmsg.narg > 1 && !pmsg.swallow
-                    && (server.owner.cluster == null || proto.redirect(msg) == Proto.REDIRECT_NONE)) {
+            if (pmsg.fragOwner != null && pmsg.narg > 1 && !pmsg.swallow && !proto.isError(msg)) {
                 // one confirmation of several for this (un)subscribe (one per channel it names; the only
-                // fragments a session connection carries, their count in narg)
+                // fragments a session connection carries, their count in narg). An error (a redirection, or the
+                // server refusing the whole command: NOAUTH, NOPERM, CROSSSLOT) is its one and only reply.
                 rmsg = nmsg;
                 pmsg.narg--;
                 Response.put(ctx, msg);

@@ -663,6 +663,47 @@ final class Sessions {
         }
     }
 
+    /**
+     * A (P|S)(UN)SUBSCRIBE whose fragments are all answered. When a server refused its part with an error
+     * (NOAUTH, NOPERM, a CROSSSLOT of shard channels), the client gets that error, as redis gives it for the whole
+     * command, instead of the confirmations prepared when it was sent; and the names that server was to subscribe
+     * are not counted as subscribed (the names another server confirmed stay, as that server holds them).
+     */
+    void settle(Msg msg) {
+        Msg refused = null;
+        int op = c.proto.sessionOp(msg);
+        Map<String, Integer> set = set(op);
+        for (int f = 0; f < msg.nfrag; f++) {
+            Msg frag = msg.frags[f];
+            Msg r = frag.peer;
+            if (r == null || !c.proto.isError(r)) {
+                continue;
+            }
+            if (refused == null) {
+                refused = r;
+            }
+            if (isSub(op)) {
+                for (int i = 0; i < msg.nkeys; i++) {
+                    String n = name(msg, i);
+                    Integer at = set.get(n);
+                    if (at != null && (at == frag.serverIdx || at == -1)) {
+                        set.remove(n);
+                    }
+                }
+            }
+        }
+        if (refused == null) {
+            return;
+        }
+        Msg prepared = msg.peer;
+        prepared.peer = null;
+        Response.put(c.ctx, prepared);
+        Msg rsp = c.ctx.msgGet(c, false);
+        c.ctx.msgPool.appendFrom(rsp, refused.mhdr.first(), refused.mhdr.first().pos(), refused.mlen);
+        msg.peer = rsp;
+        rsp.peer = msg;
+    }
+
     private static void markNeed(boolean[] need, int where) {
         if (where == -1) {
             java.util.Arrays.fill(need, true);

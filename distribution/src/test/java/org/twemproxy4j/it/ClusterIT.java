@@ -1,6 +1,7 @@
 package org.twemproxy4j.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -346,6 +347,30 @@ class ClusterIT {
             String after = p.log().substring(mark);
             assertTrue(after.contains("pool 'zs' slot map"), after);
             assertTrue(!after.contains("pool 'zr' slot map"), "the removed pool still loads its map: " + after);
+        }
+    }
+
+    @Test
+    @Order(6)
+    void shardChannelsOfTwoSlotsOnOneNodeGetTheNodesCrossslotAndNoConfirmation() throws Exception {
+        String a = "{xa}ch";
+        String b = null;
+        String owner = cluster.owner(cluster.keyslot(a)).address();
+        for (int i = 0; i < 1000 && b == null; i++) {
+            String c = "{xb" + i + "}ch";
+            if (cluster.keyslot(c) != cluster.keyslot(a) && cluster.owner(cluster.keyslot(c)).address().equals(owner)) {
+                b = c;
+            }
+        }
+        assertNotNull(b);
+        try (RespConn viaProxy = new RespConn(port); RespConn direct = new RespConn(cluster.server(owner).port())) {
+            String refusal = direct.call("SSUBSCRIBE", a, b);
+            assertTrue(refusal.startsWith("-CROSSSLOT "), refusal);
+            assertEquals(refusal, viaProxy.call("SSUBSCRIBE", a, b));
+            assertEquals("+PONG\r\n", viaProxy.call("PING"), "not in subscribed mode");
+            assertEquals("*3\r\n$10\r\nssubscribe\r\n$6\r\n" + a + "\r\n:1\r\n", viaProxy.call("SSUBSCRIBE", a),
+                    "the refused channels are not counted");
+            assertEquals("*3\r\n$12\r\nsunsubscribe\r\n$6\r\n" + a + "\r\n:0\r\n", viaProxy.call("SUNSUBSCRIBE", a));
         }
     }
 

@@ -1,6 +1,7 @@
 package org.twemproxy4j.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -451,6 +452,48 @@ class SessionsIT {
 
     private static String confirm(String kind, String ch, int n) {
         return "*3\r\n$" + kind.length() + "\r\n" + kind + "\r\n$" + ch.length() + "\r\n" + ch + "\r\n:" + n + "\r\n";
+    }
+
+    @Test
+    void aSubscribeTheServersRefuseGetsTheirErrorAndSubscribesNothing() throws Exception {
+        // two channels on one server, one on another
+        String[] same = new String[2];
+        String other = null;
+        try (RespConn c = new RespConn(port)) {
+            int first = placeOf(c, "deny0");
+            same[0] = "deny0";
+            for (int i = 1; i < 200 && (same[1] == null || other == null); i++) {
+                String ch = "deny" + i;
+                int at = placeOf(c, ch);
+                if (at == first && same[1] == null) {
+                    same[1] = ch;
+                } else if (at != first && other == null) {
+                    other = ch;
+                }
+            }
+        }
+        assertNotNull(same[1]);
+        assertNotNull(other);
+        for (RedisServer b : backends) {
+            assertEquals("+OK\r\n", b.command("ACL", "SETUSER", "default", "resetchannels", "&allowed*"));
+        }
+        try (RespConn viaProxy = new RespConn(port); RespConn direct = new RespConn(backends.get(0).port())) {
+            String refusal = direct.call("SUBSCRIBE", same[0], same[1]);
+            assertTrue(refusal.startsWith("-NOPERM "), refusal);
+            // one channel, two channels on one server (the server answers the whole command with one error), and
+            // channels on two servers: the client gets redis's error, not confirmations, and is not subscribed
+            assertEquals(refusal, viaProxy.call("SUBSCRIBE", same[0]));
+            assertEquals(refusal, viaProxy.call("SUBSCRIBE", same[0], same[1]));
+            assertEquals(refusal, viaProxy.call("SUBSCRIBE", same[0], other));
+            assertEquals("+PONG\r\n", viaProxy.call("PING"), "not in subscribed mode");
+            assertEquals(confirm("subscribe", "allowed-1", 1), viaProxy.call("SUBSCRIBE", "allowed-1"),
+                    "the refused names are not counted");
+            assertEquals(confirm("unsubscribe", "allowed-1", 0), viaProxy.call("UNSUBSCRIBE", "allowed-1"));
+        } finally {
+            for (RedisServer b : backends) {
+                b.command("ACL", "SETUSER", "default", "allchannels");
+            }
+        }
     }
 
     @Test

@@ -233,6 +233,11 @@ public interface Proto {
         return false;
     }
 
+    /** True when {@code rsp} is an error reply (redis: {@code -...}). */
+    default boolean isError(Msg rsp) {
+        return false;
+    }
+
     /**
      * Appends to {@code rsp} one confirmation of subscribe operation {@code op} for {@code channel} (null: none)
      * with {@code count} subscriptions, as the server would send it to a client holding all of them.

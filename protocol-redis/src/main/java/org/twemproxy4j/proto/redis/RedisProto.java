@@ -401,6 +401,11 @@ public final class RedisProto implements Proto {
     }
 
     @Override
+    public boolean isError(Msg rsp) {
+        return rsp.type == RedisParser.RSP_ERROR;
+    }
+
+    @Override
     public void pubsubReply(int op, byte[] channel, long count, Msg rsp, ProtoClient c) {
         RedisSession.pubsubReply(op, channel, count, rsp, c);
     }
