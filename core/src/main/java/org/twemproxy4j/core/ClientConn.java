@@ -210,6 +210,9 @@ public final class ClientConn extends Conn implements ProtoClient {
         if (Request.done(omsgQ.first())) {
             ctx.evb.addOut(reg);
         }
+        if (sessions != null) {
+            sessions.resumeHeld(); // a session request may have waited for this one
+        }
     }
 
     @Override

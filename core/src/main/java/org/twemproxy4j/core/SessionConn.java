@@ -22,6 +22,7 @@ import org.twemproxy4j.core.proto.Proto;
  */
 final class SessionConn extends ServerConn {
     ClientConn client;             // the one client it serves; null once that client is gone
+    boolean held;                  // its next request waits for one of its client's on a shared connection
     final int sidx;                // index of its server in the pool
     boolean pubsub;                // subscribed: pushes may arrive without a request
     private long busyUntil;        // the latest timeout deadline in flight; Long.MAX_VALUE: one has none
@@ -88,15 +89,37 @@ final class SessionConn extends ServerConn {
     }
 
     private void queue(Msg msg) {
+        msg.onSession = true;
         imsgQ.insertTail(msg);
         long[] st = server.stats;
         st[CoreStats.IN_QUEUE]++;
         st[CoreStats.IN_QUEUE_BYTES] += msg.mlen;
     }
 
+    /**
+     * The next request to send, unless its client has an earlier request for this server still in flight on a
+     * shared connection (a GET pipelined before a WATCH, a BLPOP or a SUBSCRIBE): then nothing is sent until that
+     * one is answered ({@link Sessions#resumeHeld}), so that the server runs the client's requests in its order,
+     * as on one redis connection. The proxy's own requests (owner null) go at once.
+     */
+    @Override
+    Msg sendNext() {
+        Msg next = smsg == null ? imsgQ.first() : imsgQ.next(smsg);
+        ClientConn c = client;
+        if (next != null && c != null && next.owner == c && c.sessions != null
+                && c.sessions.sharedBefore(next.fragOwner != null ? next.fragOwner : next, sidx)) {
+            held = true;
+            ctx.evb.delOut(reg);
+            return null;
+        }
+        return super.sendNext();
+    }
+
     @Override
     void recvDone(Msg msg, Msg nmsg) {
-        if (pubsub && !msg.empty()) {
+        if (pubsub && !msg.empty() && (omsgQ.first() == null || !omsgQ.first().follower)) {
+            // (a follower at the head: every (un)subscribe before it is answered and the client has no
+            // subscription left here, so nothing more is pushed and this is the follower's reply)
             Msg pmsg = omsgQ.first();
             if (pmsg == null || proto.push(msg)) {
                 rmsg = nmsg;

@@ -428,15 +428,18 @@ final class Sessions {
 
     /**
      * An ordinary request (or fragment) for server {@code idx} while this client's session connection to it has
-     * requests in flight: it goes behind them on that connection, so a GET pipelined after EXEC or after a
-     * blocked BLPOP runs after it, as on one redis connection. True when taken; false sends it on the shared
+     * requests in flight: it goes behind them on that connection, so a GET pipelined after EXEC, after a
+     * blocked BLPOP or after the UNSUBSCRIBE that ends the client's subscriptions runs after it, as on one redis
+     * connection. True when taken; false sends it on the shared
      * connections as usual (no session there, or nothing in flight).
      */
     boolean follow(Msg msg, int idx) {
         SessionConn s = conns[idx];
-        if (s == null || s.pubsub || s.idle() || s.reg == null) {
+        if (s == null || s.idle() || s.reg == null || s.pubsub && subscribedOn(idx)) {
             return false;
         }
+        // (a pub/sub session follows too while its last unsubscribes are in flight: a PUBLISH pipelined after
+        // UNSUBSCRIBE must not reach the server while this client still listens there)
         s.enqueueFollower(msg);
         c.ctx.evb.addOut(s.reg);
         msg.serverIdx = idx;
@@ -444,6 +447,40 @@ final class Sessions {
         st[CoreStats.REQUESTS]++;
         st[CoreStats.REQUEST_BYTES] += msg.mlen;
         return true;
+    }
+
+    /**
+     * True when a request of this client queued before {@code target} (in the client's order) is still in flight
+     * for server {@code idx} on a shared connection: {@code target}, on the session connection, must wait for it.
+     */
+    boolean sharedBefore(Msg target, int idx) {
+        for (Msg m = c.omsgQ.first(); m != null && m != target; m = c.omsgQ.next(m)) {
+            if (m.done || m.onSession) {
+                continue;
+            }
+            if (m.nfrag > 0 && m.frags != null) {
+                for (int i = 0; i < m.nfrag; i++) {
+                    Msg f = m.frags[i];
+                    if (f != null && f.serverIdx == idx && !f.done && !f.onSession) {
+                        return true;
+                    }
+                }
+            } else if (m.serverIdx == idx) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A request of this client was answered: the session connections holding theirs back try again. */
+    void resumeHeld() {
+        for (int i = 0; i < conns.length; i++) {
+            SessionConn s = conns[i];
+            if (s != null && s.held && s.reg != null) {
+                s.held = false;
+                c.ctx.evb.addOut(s.reg);
+            }
+        }
     }
 
     /** A message pushed by the server of {@code s}: an extra reply, after every reply owed so far. */

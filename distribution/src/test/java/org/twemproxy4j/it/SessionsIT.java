@@ -455,6 +455,34 @@ class SessionsIT {
     }
 
     @Test
+    void aSessionRequestWaitsForTheClientsEarlierRequestsOnTheSharedConnection() throws Exception {
+        // 300 LPUSHes ride the shared connection; the WATCH behind them opens a session connection, and the
+        // LRANGE pipelined after the WATCH follows it there: it must see all 300, as on one redis connection
+        for (int round = 0; round < 5; round++) {
+            try (RespConn c = new RespConn(port)) {
+                String list = "{ord}l" + round;
+                // the session connection is open and idle (as after any earlier transaction of this client)
+                assertEquals("+OK\r\n", c.call("WATCH", "{ord}k"));
+                assertEquals("+OK\r\n", c.call("UNWATCH"));
+                String[][] cmds = new String[303][];
+                for (int i = 0; i < 300; i++) {
+                    cmds[i] = new String[] {"LPUSH", list, "v" + i};
+                }
+                cmds[300] = new String[] {"WATCH", "{ord}k"};
+                cmds[301] = new String[] {"LRANGE", list, "0", "-1"};
+                cmds[302] = new String[] {"UNWATCH"};
+                c.pipeline(cmds);
+                for (int i = 0; i < 300; i++) {
+                    assertEquals(":" + (i + 1) + "\r\n", c.read());
+                }
+                assertEquals("+OK\r\n", c.read());
+                assertTrue(c.read().startsWith("*300\r\n"), "LRANGE ran before the LPUSHes it follows");
+                assertEquals("+OK\r\n", c.read());
+            }
+        }
+    }
+
+    @Test
     void aSubscribeTheServersRefuseGetsTheirErrorAndSubscribesNothing() throws Exception {
         // two channels on one server, one on another
         String[] same = new String[2];

@@ -94,6 +94,7 @@ public final class Msg {
     public int retries;            // request: TRYAGAIN/CLUSTERDOWN retries so far (redis_cluster)
     public boolean asking;         // request: held back for a node's address, to go with ASKING (redis_cluster)
     public boolean follower;       // request: an ordinary one queued behind its client's session (SessionConn)
+    public boolean onSession;      // request: queued on a session connection (SessionConn), whatever it is
     public boolean error;          // error?
     public boolean ferror;         // one or more fragments are in error?
     public boolean done;           // done?
@@ -221,6 +222,7 @@ public final class Msg {
         retries = 0;
         asking = false;
         follower = false;
+        onSession = false;
         llen = 0;
         flags = 0;
         for (int i = 0; i < nkeys; i++) {
