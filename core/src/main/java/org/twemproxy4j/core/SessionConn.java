@@ -109,6 +109,7 @@ final class SessionConn extends ServerConn {
         if (next != null && c != null && next.owner == c && c.sessions != null
                 && c.sessions.sharedBefore(next.fragOwner != null ? next.fragOwner : next, sidx)) {
             held = true;
+            c.sessions.anyHeld = true;
             ctx.evb.delOut(reg);
             return null;
         }
@@ -117,10 +118,10 @@ final class SessionConn extends ServerConn {
 
     @Override
     void recvDone(Msg msg, Msg nmsg) {
-        if (pubsub && !msg.empty() && (omsgQ.first() == null || !omsgQ.first().follower)) {
-            // (a follower at the head: every (un)subscribe before it is answered and the client has no
-            // subscription left here, so nothing more is pushed and this is the follower's reply)
-            Msg pmsg = omsgQ.first();
+        Msg pmsg = omsgQ.first();
+        // (a follower at the head: every (un)subscribe before it is answered and the client has no subscription
+        // left here, so nothing more is pushed and this is the follower's reply)
+        if (pubsub && !msg.empty() && (pmsg == null || !pmsg.follower)) {
             if (pmsg == null || proto.push(msg)) {
                 rmsg = nmsg;
                 ClientConn c = client;

@@ -40,6 +40,7 @@ import org.twemproxy4j.core.util.NcErrno;
 final class Sessions {
     private final ClientConn c;
     private SessionConn[] conns;          // by server index
+    boolean anyHeld;                      // a session connection holds its next request back (SessionConn.held)
     private int lastErr;                        // why open() failed: 0 over the limit, else an errno
 
     // transaction
@@ -474,6 +475,10 @@ final class Sessions {
 
     /** A request of this client was answered: the session connections holding theirs back try again. */
     void resumeHeld() {
+        if (!anyHeld) {
+            return;
+        }
+        anyHeld = false;
         for (int i = 0; i < conns.length; i++) {
             SessionConn s = conns[i];
             if (s != null && s.held && s.reg != null) {
@@ -708,29 +713,24 @@ final class Sessions {
      */
     void settle(Msg msg) {
         Msg refused = null;
-        int op = c.proto.sessionOp(msg);
-        Map<String, Integer> set = set(op);
-        for (int f = 0; f < msg.nfrag; f++) {
-            Msg frag = msg.frags[f];
-            Msg r = frag.peer;
-            if (r == null || !c.proto.isError(r)) {
-                continue;
-            }
-            if (refused == null) {
+        for (int f = 0; f < msg.nfrag && refused == null; f++) {
+            Msg r = msg.frags[f].peer;
+            if (r != null && c.proto.isError(r)) {
                 refused = r;
-            }
-            if (isSub(op)) {
-                for (int i = 0; i < msg.nkeys; i++) {
-                    String n = name(msg, i);
-                    Integer at = set.get(n);
-                    if (at != null && (at == frag.serverIdx || at == -1)) {
-                        set.remove(n);
-                    }
-                }
             }
         }
         if (refused == null) {
             return;
+        }
+        int op = c.proto.sessionOp(msg);
+        if (isSub(op)) {
+            Map<String, Integer> set = set(op);
+            for (int f = 0; f < msg.nfrag; f++) {
+                Msg frag = msg.frags[f];
+                if (frag.peer != null && c.proto.isError(frag.peer)) {
+                    unplace(set, msg, frag.serverIdx);
+                }
+            }
         }
         Msg prepared = msg.peer;
         prepared.peer = null;
@@ -739,6 +739,17 @@ final class Sessions {
         c.ctx.msgPool.appendFrom(rsp, refused.mhdr.first(), refused.mhdr.first().pos(), refused.mlen);
         msg.peer = rsp;
         rsp.peer = msg;
+    }
+
+    /** Forgets the names of {@code msg} that were placed on server {@code idx} (or on every server). */
+    private void unplace(Map<String, Integer> set, Msg msg, int idx) {
+        for (int i = 0; i < msg.nkeys; i++) {
+            String n = name(msg, i);
+            Integer at = set.get(n);
+            if (at != null && (at == idx || at == -1)) {
+                set.remove(n);
+            }
+        }
     }
 
     private static void markNeed(boolean[] need, int where) {

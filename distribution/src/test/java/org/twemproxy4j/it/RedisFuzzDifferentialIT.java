@@ -19,10 +19,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.twemproxy4j.it.diff.Bytes;
-import org.twemproxy4j.it.fixture.Ports;
+import org.twemproxy4j.it.fixture.ProxiedRedisPair;
 import org.twemproxy4j.it.fixture.RedisServer;
 import org.twemproxy4j.it.fixture.Resp;
-import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
 
 /**
  * Differential fuzzing against redis-server: random command sequences from a grammar of the commands the proxy
@@ -63,31 +62,23 @@ class RedisFuzzDifferentialIT {
             "AUTH", "QUIT", // answered by the proxy (no password set) / closes the connection
             "GEORADIUS", "GEORADIUSBYMEMBER", "GEOSEARCH", "GEOSEARCHSTORE"); // ties of equal distance
 
+    private static ProxiedRedisPair pair;
     private static RedisServer behind;
     private static RedisServer direct;
-    private static Twemproxy4jProcess proxy;
     private static int port;
 
     @BeforeAll
     static void start() {
-        behind = RedisServer.start();
-        direct = RedisServer.start();
-        port = Ports.free();
-        proxy = Twemproxy4jProcess.start("fz:\n  listen: 127.0.0.1:" + port + "\n  redis: true\n"
-                + "  hash: fnv1a_64\n  distribution: ketama\n  timeout: 30000\n  server_retry_timeout: 1000\n"
-                + "  servers:\n   - " + behind.address() + ":1\n", "-m", "512");
+        pair = new ProxiedRedisPair("fz", "  timeout: 30000\n  server_retry_timeout: 1000\n", "-m", "512");
+        behind = pair.behind;
+        direct = pair.direct;
+        port = pair.port;
     }
 
     @AfterAll
     static void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (behind != null) {
-            behind.close();
-        }
-        if (direct != null) {
-            direct.close();
+        if (pair != null) {
+            pair.close();
         }
     }
 

@@ -20,10 +20,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.twemproxy4j.it.fixture.Ports;
+import org.twemproxy4j.it.fixture.ProxiedRedisPair;
 import org.twemproxy4j.it.fixture.RedisServer;
 import org.twemproxy4j.it.fixture.Resp;
-import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
 
 /**
  * Differential fuzzing of the session commands against redis-server: random pipelined sequences of MULTI, EXEC,
@@ -39,31 +38,23 @@ import org.twemproxy4j.it.fixture.Twemproxy4jProcess;
  * {@link RedisFuzzDifferentialIT}.
  */
 class SessionFuzzDifferentialIT {
+    private static ProxiedRedisPair pair;
     private static RedisServer behind;
     private static RedisServer direct;
-    private static Twemproxy4jProcess proxy;
     private static int port;
 
     @BeforeAll
     static void start() {
-        behind = RedisServer.start();
-        direct = RedisServer.start();
-        port = Ports.free();
-        proxy = Twemproxy4jProcess.start("sf:\n  listen: 127.0.0.1:" + port + "\n  redis: true\n"
-                + "  hash: fnv1a_64\n  distribution: ketama\n  timeout: 30000\n"
-                + "  servers:\n   - " + behind.address() + ":1\n");
+        pair = new ProxiedRedisPair("sf", "  timeout: 30000\n");
+        behind = pair.behind;
+        direct = pair.direct;
+        port = pair.port;
     }
 
     @AfterAll
     static void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (behind != null) {
-            behind.close();
-        }
-        if (direct != null) {
-            direct.close();
+        if (pair != null) {
+            pair.close();
         }
     }
 
@@ -183,22 +174,16 @@ class SessionFuzzDifferentialIT {
         if (m.subscribed()) {
             int k = r.nextInt(100);
             if (k < 25) {
-                List<String> c = names(r, "SUBSCRIBE", CHANNELS, 3);
-                m.channels.addAll(c.subList(1, c.size()));
-                replies[0] = c.size() - 1;
-                return c;
+                return subscribe(r, replies, "SUBSCRIBE", CHANNELS, 3, m.channels);
             }
             if (k < 35) {
-                List<String> c = names(r, "PSUBSCRIBE", PATTERNS, 2);
-                m.patterns.addAll(c.subList(1, c.size()));
-                replies[0] = c.size() - 1;
-                return c;
+                return subscribe(r, replies, "PSUBSCRIBE", PATTERNS, 2, m.patterns);
             }
             if (k < 60) {
-                return unsubscribe(r, m, replies, "UNSUBSCRIBE", CHANNELS, m.channels);
+                return unsubscribe(r, replies, "UNSUBSCRIBE", CHANNELS, m.channels);
             }
             if (k < 75) {
-                return unsubscribe(r, m, replies, "PUNSUBSCRIBE", PATTERNS, m.patterns);
+                return unsubscribe(r, replies, "PUNSUBSCRIBE", PATTERNS, m.patterns);
             }
             if (k < 90) {
                 return r.nextBoolean() ? List.of("PING") : List.of("PING", "hello");
@@ -223,19 +208,13 @@ class SessionFuzzDifferentialIT {
             return List.of(r.nextBoolean() ? "EXEC" : "DISCARD"); // without MULTI
         }
         if (k < 74) {
-            List<String> c = names(r, "SUBSCRIBE", CHANNELS, 3);
-            m.channels.addAll(c.subList(1, c.size()));
-            replies[0] = c.size() - 1;
-            return c;
+            return subscribe(r, replies, "SUBSCRIBE", CHANNELS, 3, m.channels);
         }
         if (k < 78) {
-            List<String> c = names(r, "PSUBSCRIBE", PATTERNS, 2);
-            m.patterns.addAll(c.subList(1, c.size()));
-            replies[0] = c.size() - 1;
-            return c;
+            return subscribe(r, replies, "PSUBSCRIBE", PATTERNS, 2, m.patterns);
         }
         if (k < 82) {
-            return unsubscribe(r, m, replies, r.nextBoolean() ? "UNSUBSCRIBE" : "PUNSUBSCRIBE", CHANNELS,
+            return unsubscribe(r, replies, r.nextBoolean() ? "UNSUBSCRIBE" : "PUNSUBSCRIBE", CHANNELS,
                     new LinkedHashSet<>());
         }
         if (k < 90) {
@@ -244,7 +223,16 @@ class SessionFuzzDifferentialIT {
         return r.nextBoolean() ? List.of("PING") : List.of("ECHO", value(r));
     }
 
-    private static List<String> unsubscribe(SplittableRandom r, Model m, int[] replies, String cmd, String[] from,
+    /** (P)SUBSCRIBE of 1 to {@code max} names: one confirmation each, the names added to {@code set}. */
+    private static List<String> subscribe(SplittableRandom r, int[] replies, String cmd, String[] from, int max,
+            Set<String> set) {
+        List<String> c = names(r, cmd, from, max);
+        set.addAll(c.subList(1, c.size()));
+        replies[0] = c.size() - 1;
+        return c;
+    }
+
+    private static List<String> unsubscribe(SplittableRandom r, int[] replies, String cmd, String[] from,
             Set<String> set) {
         if (r.nextInt(3) == 0) {
             replies[0] = Math.max(1, set.size());
