@@ -69,6 +69,7 @@ public abstract class Conn implements EventHandler, MsgOwner {
     boolean done;                  // done? aka close?
     boolean closed;                // closed and back in the pool
     boolean authenticated;         // authenticated?
+    boolean bigReads;              // the last read filled its buffer: read into a spare chunk as well
     Conn livePrev;                 // link in the context's list of open connections
     Conn liveNext;
 
@@ -95,6 +96,7 @@ public abstract class Conn implements EventHandler, MsgOwner {
         done = false;
         closed = false;
         authenticated = false;
+        bigReads = false;
     }
 
     // the role's slots (conn->recv_next ... conn->close)
@@ -195,7 +197,11 @@ public abstract class Conn implements EventHandler, MsgOwner {
         return NC_OK;
     }
 
-    /** Mirrors msg_recv_chain(): read into the message's last mbuf, then parse every message in it. */
+    /**
+     * Mirrors msg_recv_chain(): read into the message's last mbuf, then parse every message in it. On a
+     * connection that carries large messages (see {@link #bigReads}) the read also fills a spare chunk, parsed
+     * once the last mbuf's bytes are.
+     */
     private int msgRecvChain(Msg msg) {
         Mbuf mbuf = msg.mhdr.last();
         if (mbuf == null || mbuf.full()) {
@@ -203,8 +209,13 @@ public abstract class Conn implements EventHandler, MsgOwner {
             msg.mhdr.insert(mbuf);
             msg.pos = mbuf.pos();
         }
-        int n = connRecv(mbuf);
+        int room = mbuf.size();
+        Mbuf spill = bigReads ? ctx.mbufPool.get() : null;
+        int n = connRecv(mbuf, spill, room);
         if (n < 0) {
+            if (spill != null) {
+                ctx.mbufPool.put(spill);
+            }
             if (n == NC_EAGAIN && msg.empty() && rmsg == msg) {
                 // nothing came: an idle connection keeps no message nor buffer (nutcracker keeps both)
                 rmsg = null;
@@ -212,6 +223,25 @@ public abstract class Conn implements EventHandler, MsgOwner {
             }
             return n == NC_EAGAIN ? NC_OK : NC_ERROR;
         }
+        // a read that fills the buffer's room announces more of the same: the next reads scatter
+        bigReads = n >= room;
+        if (n <= room) {
+            if (spill != null) {
+                ctx.mbufPool.put(spill);
+            }
+            return parseRead(msg, n);
+        }
+        ctx.nspillReads++;
+        int status = parseRead(msg, room);
+        if (status != NC_OK) {
+            ctx.mbufPool.put(spill);
+            return status;
+        }
+        return parseSpill(spill);
+    }
+
+    /** Parses the {@code n} bytes just read into the last mbuf of {@code msg}, and every message they hold. */
+    private int parseRead(Msg msg, int n) {
         msg.mlen += n;
         for (;;) {
             int status = msgParse(msg);
@@ -227,12 +257,54 @@ public abstract class Conn implements EventHandler, MsgOwner {
         return NC_OK;
     }
 
-    /** Mirrors conn_recv(): returns bytes read (0 on eof), or NC_EAGAIN / NC_ERROR. */
-    private int connRecv(Mbuf mbuf) {
-        int size = mbuf.size();
+    /**
+     * The bytes a scattering read put in {@code spill}, after the last mbuf's: appended to the message being
+     * received (a new one if the last ended with that mbuf) and parsed. The message's last mbuf is full, as
+     * the read filled it, unless the parser moved a partial token to a fresh mbuf (msg_repair): the token's
+     * rest is then copied there from the spill, as a next read would have put it.
+     */
+    private int parseSpill(Mbuf spill) {
+        int status = NC_OK;
+        while (spill != null) {
+            Msg msg = recvNext(true);
+            if (msg == null) {
+                break; // no more requests are read (end of stream, a framing error): as unread bytes
+            }
+            Mbuf last = msg.mhdr.last();
+            int n;
+            if (last == null || last.full()) {
+                msg.mhdr.insert(spill);
+                msg.pos = spill.pos();
+                n = spill.length();
+                spill = null;
+            } else {
+                n = last.copy(spill, spill.pos(), spill.length());
+                spill.pos(spill.pos() + n);
+                if (spill.empty()) {
+                    ctx.mbufPool.put(spill);
+                    spill = null;
+                }
+            }
+            status = parseRead(msg, n);
+            if (status != NC_OK) {
+                break;
+            }
+        }
+        if (spill != null) {
+            ctx.mbufPool.put(spill);
+        }
+        return status;
+    }
+
+    /**
+     * Mirrors conn_recv(), reading into the room of {@code mbuf} ({@code room} bytes) and then of {@code spill}
+     * when not null: returns bytes read (0 on eof), or NC_EAGAIN / NC_ERROR.
+     */
+    private int connRecv(Mbuf mbuf, Mbuf spill, int room) {
+        int size = spill == null ? room : room + spill.size();
         int n;
         try {
-            n = mbuf.read(channel);
+            n = spill == null ? mbuf.read(channel) : mbuf.read(channel, spill, ctx.riov);
         } catch (IOException e) {
             err = NcErrno.of(e);
             recvReady = false;

@@ -39,6 +39,8 @@ final class Context {
     ProxyConn[] proxies = new ProxyConn[0];      // their listeners, by pool index
 
     final ByteBuffer[] iov = new ByteBuffer[NC_IOV_MAX]; // gathering write, reused
+    final ByteBuffer[] riov = new ByteBuffer[2];           // scattering read (Conn.bigReads), reused
+    long nspillReads;                                      // reads that reached the spare chunk
     final Msg[] sendq = new Msg[NC_IOV_MAX];              // messages of one gathering write
     int[] keyServer = new int[64];               // per key group: its server (fragmenting)
     int[] groupScratch = new int[64];            // key groups of one fragment

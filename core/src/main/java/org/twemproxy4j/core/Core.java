@@ -385,6 +385,11 @@ public class Core implements AutoCloseable {
         return ctx.mbufPool.nused();
     }
 
+    /** Reads whose bytes reached a spare chunk (see Conn.bigReads); loop thread only (tests). */
+    public long nspillReads() {
+        return ctx.nspillReads;
+    }
+
     public Instance instance() {
         return instance;
     }

@@ -434,9 +434,100 @@ class LoopStepTest {
         assertNoLeak(0);
     }
 
+    /** Lines {@code k<i>} LF, from {@code from}, {@code bytes} long in all (the last one padded to fit). */
+    private static String lines(int from, int bytes) {
+        StringBuilder sb = new StringBuilder();
+        int i = from;
+        while (bytes - sb.length() > 16) {
+            sb.append('k').append(i++).append('\n');
+        }
+        int pad = bytes - sb.length() - 2;
+        sb.append('k').append("x".repeat(pad)).append('\n');
+        return sb.toString();
+    }
+
+    private int room(int mbufSize) {
+        try (MbufPool probe = new MbufPool(mbufSize, 1)) {
+            Mbuf m = probe.get();
+            int r = m.size();
+            probe.put(m);
+            return r;
+        }
+    }
+
+    @Test
+    void afterAReadThatFillsItsMbufTheNextReadAlsoFillsASpareChunkAndItsBytesAreParsedInOrder() throws Exception {
+        startCore(1024, 0);
+        int room = room(1024);
+        Socket c = client(0);
+        // requests filling exactly the room: the connection now reads into a spare chunk as well
+        String first = lines(0, room);
+        send(c, ascii(first));
+        Socket b = acceptBackend();
+        assertArrayEquals(ascii(first), receive(b, room));
+        assertEquals(0, core.nspillReads(), "the bytes fit the mbuf: nothing reached the spare");
+        // then 1.6 mbufs of requests in one go: one read takes them all, a line cut at the end of the first
+        // mbuf is repaired and completed from the spare, and the lines after it follow in order
+        String second = lines(1000, room + room * 6 / 10);
+        assertTrue(second.charAt(room - 1) != '\n', "a line crosses the end of the first mbuf");
+        send(c, ascii(second));
+        assertArrayEquals(ascii(second), receive(b, second.length()), "every request forwarded, in order");
+        assertTrue(core.nspillReads() > 0, "the read reached the spare chunk");
+
+        int nrsp = first.split("\n").length + second.split("\n").length;
+        StringBuilder rs = new StringBuilder();
+        for (int i = 0; i < nrsp; i++) {
+            rs.append("value-").append(i).append('\n');
+        }
+        send(b, ascii(rs.toString()));
+        assertArrayEquals(ascii(rs.toString()), receive(c, rs.length()), "every reply, in order");
+        assertNoLeak(2);
+        assertEquals(nrsp, core.serverStats(0, 0)[CoreStats.RESPONSES]);
+    }
+
+    @Test
+    void aLargeResponseIsReadIntoTheMbufAndASpareChunkAtOnceAndReachesTheClientWhole() throws Exception {
+        startCore(1024, 0);
+        Socket c = client(0);
+        send(c, ascii("a\nb\nc\n"));
+        Socket b = acceptBackend();
+        receive(b, 6);
+        // three responses of 1.5, 3 and 0.25 mbufs, sent at once: the first read fills its mbuf, the next ones
+        // scatter, and responses end inside the spare chunks
+        byte[] all = ascii("A".repeat(1536) + "\n" + "B".repeat(3072) + "\n" + "C".repeat(256) + "\n");
+        send(b, all);
+        assertArrayEquals(all, receive(c, all.length), "the three responses, byte for byte, in order");
+        assertTrue(core.nspillReads() > 0, "a read reached a spare chunk");
+        assertNoLeak(2);
+        assertEquals(3, core.serverStats(0, 0)[CoreStats.RESPONSES]);
+    }
+
+    @Test
+    void aClientThatClosesAfterALargeBurstLeavesNoSpareChunkBehind() throws Exception {
+        startCore(1024, 0);
+        int room = room(1024);
+        Socket c = client(0);
+        send(c, ascii(lines(0, room)));
+        Socket b = acceptBackend();
+        receive(b, room);
+        // a burst that reaches the spare chunk, then the end of the stream; the backend goes without replying
+        String burst = lines(500, room * 3 / 2);
+        OutputStream out = c.getOutputStream();
+        out.write(ascii(burst));
+        out.flush();
+        c.shutdownOutput();
+        receive(b, burst.length());
+        assertTrue(core.nspillReads() > 0, "the burst reached a spare chunk");
+        c.close();
+        b.close();
+        stepUntil(() -> core.ncurrConn() == 0, "both connections closed");
+        assertNoLeak(0);
+    }
+
     /**
-     * A line protocol for the loop tests: a request is a key and LF, a response any bytes up to LF (parsed
-     * across mbufs), an error reply "ERR errno" LF.
+     * A line protocol for the loop tests: a request is a key and LF within one mbuf (a line cut by the end of
+     * an mbuf is repaired into the next, as redis tokens are), a response any bytes up to LF (parsed across
+     * mbufs), an error reply "ERR errno" LF.
      */
     static final class LineProto implements Proto {
         @Override
@@ -457,6 +548,10 @@ class LoopStepTest {
                 }
             }
             if (m.full()) {
+                if (r.pos > 0) {
+                    // the line started after the chunk's first byte: moved to a fresh chunk, it has room to end
+                    return ParseResult.REPAIR;
+                }
                 r.perr = 1; // a request is one line within one mbuf
                 return ParseResult.ERROR;
             }

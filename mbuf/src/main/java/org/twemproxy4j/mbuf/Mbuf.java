@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.ScatteringByteChannel;
 
 /**
  * Mirrors {@code struct mbuf} (nc_mbuf.h): a header over one region of a fixed-size pooled chunk.
@@ -164,6 +165,33 @@ public final class Mbuf {
             last += n;
         }
         return n;
+    }
+
+    /**
+     * A scattering read: fills {@code [last, end)} of this mbuf, then of {@code spill}, in one call, and advances
+     * both write markers. {@code iov} (length 2 or more) is scratch, cleared before returning. Returns what the
+     * channel returned (-1 on end of stream, 0 when it would block).
+     */
+    public int read(ScatteringByteChannel ch, Mbuf spill, ByteBuffer[] iov) throws IOException {
+        ByteBuffer a = view();
+        a.limit(end).position(last);
+        ByteBuffer b = spill.view();
+        b.limit(spill.end).position(spill.last);
+        iov[0] = a;
+        iov[1] = b;
+        long n;
+        try {
+            n = ch.read(iov, 0, 2);
+        } finally {
+            iov[0] = null;
+            iov[1] = null;
+        }
+        if (n > 0) {
+            int here = Math.min((int) n, end - last);
+            last += here;
+            spill.last += (int) n - here;
+        }
+        return (int) n;
     }
 
     /**
