@@ -99,6 +99,7 @@ final class ClusterPool implements ClusterTopology {
     private boolean stopped;                                    // a reload retired this definition
     private int[] pendingMap;                                   // a loaded map waiting for node lookups, or null
     private int pendingFirst;                                   // its fallback node
+    private final int nseeds;                                   // the configured servers, first in pool.servers
 
     ClusterPool(ServerPool pool) {
         this.pool = pool;
@@ -117,7 +118,13 @@ final class ClusterPool implements ClusterTopology {
                 }
             }
             addrs[i] = (ip != null ? ip : literal(c.host())) + ":" + c.port();
+            if (!c.unix() && !isAddress(c.host())) {
+                // a seed named by host name is looked up again, off the loop, when a connection to it fails: a
+                // cluster restarted elsewhere (new pods, new addresses) is found again through its name
+                ss[i].lookupBy = this;
+            }
         }
+        nseeds = ss.length;
     }
 
     /** Starts the topology work on the loop of {@code ctx}: the first map load and the periodic refresh. */
@@ -700,6 +707,10 @@ final class ClusterPool implements ClusterTopology {
                             + (before != null ? " (was " + before + ")" : ""));
                 }
                 s.moveTo(a);
+                if (s.idx < nseeds) {
+                    // a seed is matched to the cluster's node names by its address (see nodeOf)
+                    addrs[s.idx] = a.getAddress().getHostAddress() + ":" + a.getPort();
+                }
             }
         }
         long now = ctx.now();

@@ -324,6 +324,44 @@ class ClusterIT {
 
     @Test
     @Order(6)
+    void aSeedNamedByHostNameIsLookedUpAgainWhenItsConnectionFailsAndThePoolComesUpAtItsNewAddress()
+            throws Exception {
+        // the proxy resolves names through a hosts file of its own, uncached: the test moves the name
+        java.nio.file.Path hosts = java.nio.file.Files.createTempFile("t4j-hosts", "");
+        int port = Ports.free();
+        try {
+            // first the name points where nothing listens (the node binds 127.0.0.1 only): a cluster gone
+            java.nio.file.Files.writeString(hosts, "127.0.0.9 seed.t4j.test\n");
+            RedisServer node = cluster.servers().stream().filter(RedisServer::isAlive).findFirst().orElseThrow();
+            String yaml = "zh:\n  listen: 127.0.0.1:" + port + "\n  redis: true\n  redis_cluster: true\n"
+                    + "  servers:\n   - seed.t4j.test:" + node.port() + ":1\n";
+            try (Twemproxy4jProcess p = Twemproxy4jProcess.startWith(0,
+                    List.of("-Djdk.net.hosts.file=" + hosts, "-Dsun.net.inetaddr.ttl=0"), yaml, "-v", "6")) {
+                try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
+                    JedisDataException e = org.junit.jupiter.api.Assertions.assertThrows(JedisDataException.class,
+                            () -> j.set("zh:k", "v"));
+                    assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("refused"), e.getMessage());
+                }
+                // then the cluster is "back" at the name's new address
+                java.nio.file.Files.writeString(hosts, "127.0.0.1 seed.t4j.test\n");
+                Await.until("the pool served through the seed's new address", Duration.ofSeconds(20), () -> {
+                    try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
+                        return "OK".equals(j.set("zh:k", "v")) && "v".equals(j.get("zh:k"));
+                    } catch (redis.clients.jedis.exceptions.JedisException e) {
+                        return false;
+                    }
+                });
+                assertTrue(p.log().contains("cluster node 'seed.t4j.test:" + node.port() + "' is at"), p.log());
+                assertEquals("$1\r\nv\r\n", cluster.server(cluster.owner(cluster.keyslot("zh:k")).address())
+                        .command("GET", "zh:k"), "the key is on its slot's master");
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(hosts);
+        }
+    }
+
+    @Test
+    @Order(6)
     void aClusterPoolThatAReloadRemovesStopsLoadingItsMap() throws Exception {
         int p1 = Ports.free();
         int p2 = Ports.free();
