@@ -484,6 +484,10 @@ final class ClusterPool implements ClusterTopology {
     /** Enqueues {@code msg} on a connection of node {@code node}, after an ASKING when {@code asking}. */
     private void send(Msg msg, int node, boolean asking) {
         Server server = pool.servers[node];
+        if (server.departed) {
+            server.departed = false; // a redirection to a node the map left out (a slot being imported)
+            ctx.stats.nodesChanged();
+        }
         if (server.awaitingAddress()) {
             park(msg, node, asking);
             return;
@@ -565,10 +569,11 @@ final class ClusterPool implements ClusterTopology {
         refreshStarted = now;
         nrefresh++;
         Server[] ss = pool.servers;
-        int node = cursor++ % ss.length;
-        if (cursor >= ss.length) {
-            cursor = 0;
+        int node = cursor % ss.length;
+        for (int i = 0; i < ss.length && ss[node].departed; i++) {
+            node = (node + 1) % ss.length; // a node that left the map is not asked (the seeds never leave)
         }
+        cursor = node + 1 >= ss.length ? 0 : node + 1;
         byte[] req = pool.proto.clusterSlotsRequest();
         ServerConn s = ss[node].conn(ctx.conns);
         Msg m = ctx.msgGet(s, true);
@@ -636,6 +641,7 @@ final class ClusterPool implements ClusterTopology {
         pendingMap = null;
         System.arraycopy(n, 0, slots, 0, n.length);
         fallback = first;
+        sweep();
         if (Log.enabled(Log.LOG_VERB)) {
             int known = 0;
             for (int node : n) {
@@ -644,6 +650,54 @@ final class ClusterPool implements ClusterTopology {
             Log.log(Log.LOG_VERB, "pool '" + pool.name + "' slot map: " + known + " slots on "
                     + pool.servers.length + " nodes");
         }
+    }
+
+    /**
+     * After a map load: a node the map no longer names (it left the cluster, or is a replica now) and that is not
+     * a seed closes its connections (each once its replies are in) and leaves the stats, unless a session or a
+     * request waiting to be sent again still needs it. It comes back when a map names it again or a redirection
+     * sends a request to it ({@link #send}).
+     */
+    private void sweep() {
+        Server[] ss = pool.servers;
+        boolean[] named = new boolean[ss.length];
+        for (int node : slots) {
+            if (node != NONE) {
+                named[node] = true;
+            }
+        }
+        boolean changed = false;
+        for (int i = nseeds; i < ss.length; i++) {
+            Server s = ss[i];
+            if (named[i]) {
+                changed |= s.departed;
+                s.departed = false;
+                continue;
+            }
+            if (s.departed || s.nsession > 0 || waitsFor(i)) {
+                continue;
+            }
+            s.retireAll();
+            s.departed = true;
+            changed = true;
+            if (Log.enabled(Log.LOG_INFO)) {
+                Log.info("pool '" + pool.name + "' cluster node '" + s.name + "' is not in the slot map any more: "
+                        + "its connections close and it leaves the stats");
+            }
+        }
+        if (changed && ctx != null) {
+            ctx.stats.nodesChanged();
+        }
+    }
+
+    /** True when a request waits to be sent again to node {@code node} (a retry, or its address's lookup). */
+    private boolean waitsFor(int node) {
+        for (int i = 0; i < ndelayed; i++) {
+            if (delayed[i].serverIdx == node) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -850,7 +904,11 @@ final class ClusterPool implements ClusterTopology {
         dst[1] = nask;
         dst[2] = nretry;
         dst[3] = nrefresh;
-        dst[4] = pool.servers.length;
+        int n = 0;
+        for (Server s : pool.servers) {
+            n += s.departed ? 0 : 1;
+        }
+        dst[4] = n;
     }
 
     // ---------------------------------------------------------------- timer

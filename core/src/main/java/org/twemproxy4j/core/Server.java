@@ -31,6 +31,7 @@ public final class Server {
     int nconn;                     // ns_conn_q
     int rr;                        // round-robin cursor
     int nsession;                  // open session connections (this worker), at most session_connections
+    boolean departed;              // a cluster node the slot map no longer names: no connection, not in the stats
 
     /** Counters indexed by StatsServerField.ordinal() (see {@link CoreStats}). */
     public final long[] stats = new long[CoreStats.NSERVER_SLOTS];

@@ -104,7 +104,9 @@ public final class StatsBridge implements StatsSink {
             cluster.add(p.cluster != null);
             List<String> sn = new ArrayList<>();
             for (Server s : p.servers()) {
-                sn.add(s.name());
+                if (!s.departed) { // a cluster node that left the slot map is not listed (ClusterPool.sweep)
+                    sn.add(s.name());
+                }
             }
             servers.add(sn);
         }
@@ -192,13 +194,20 @@ public final class StatsBridge implements StatsSink {
             System.arraycopy(pool.stats, 0, sh.pool[p], 0, pool.stats.length);
             System.arraycopy(poolLatency[p], 0, sh.poolLatency[p], 0, LatencyHistogram.LENGTH);
             Server[] ss = pool.servers;
-            int ns = Math.min(ss.length, Math.min(serverLatency[p].length, sh.server[p].length));
+            int ns = Math.min(ss.length, serverLatency[p].length);
+            int nout = sh.server[p].length;
             if (pool.cluster != null) {
                 pool.cluster.counters(sh.cluster[p]);
             }
-            for (int s = 0; s < ns; s++) {
-                System.arraycopy(ss[s].stats, 0, sh.server[p][s], 0, ss[s].stats.length);
-                System.arraycopy(serverLatency[p][s], 0, sh.serverLatency[p][s], 0, LatencyHistogram.LENGTH);
+            // the layout lists the servers in order, departed cluster nodes left out (see layout(ServerPool[]))
+            int o = 0;
+            for (int s = 0; s < ns && o < nout; s++) {
+                if (ss[s].departed) {
+                    continue;
+                }
+                System.arraycopy(ss[s].stats, 0, sh.server[p][o], 0, ss[s].stats.length);
+                System.arraycopy(serverLatency[p][s], 0, sh.serverLatency[p][o], 0, LatencyHistogram.LENGTH);
+                o++;
             }
         }
         sh.currConnections = currConnections.getAsLong();

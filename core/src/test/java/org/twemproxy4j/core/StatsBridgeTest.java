@@ -134,6 +134,48 @@ class StatsBridgeTest {
     }
 
     @Test
+    void aClusterNodeThatLeftTheSlotMapLeavesTheStatsAndComesBackWhenNamedAgain() throws Exception {
+        ServerPool[] ps = pools(Conf.parse("cl:\n  listen: 127.0.0.1:22123\n  redis: true\n  redis_cluster: true\n"
+                + "  servers:\n   - 127.0.0.1:7000:1\n", "t.yml"));
+        Stats stats = new Stats(StatsBridge.layout(ps), "h");
+        StatsBridge bridge = new StatsBridge(ps, stats, () -> 0, () -> 0, null);
+        // two nodes the slot map named (as ClusterPool.nodeOf adds them)
+        ServerPool pool = ps[0];
+        Server[] grown = java.util.Arrays.copyOf(pool.servers, 3);
+        grown[1] = new Server(pool, 1, org.twemproxy4j.core.conf.ConfServer.node("127.0.0.1", 7001));
+        grown[2] = new Server(pool, 2, org.twemproxy4j.core.conf.ConfServer.node("127.0.0.1", 7002));
+        pool.servers = grown;
+        bridge.nodesChanged();
+        grown[0].stats[CoreStats.REQUESTS] = 5;
+        grown[1].stats[CoreStats.REQUESTS] = 6;
+        grown[2].stats[CoreStats.REQUESTS] = 7;
+        assertEquals(Map.of("127.0.0.1:7000", 5L, "127.0.0.1:7001", 6L, "127.0.0.1:7002", 7L), requests(stats, bridge));
+
+        grown[1].departed = true; // ClusterPool.sweep: the map no longer names it
+        bridge.nodesChanged();
+        assertEquals(Map.of("127.0.0.1:7000", 5L, "127.0.0.1:7002", 7L), requests(stats, bridge),
+                "the departed node is not listed, and the others keep their own figures");
+
+        grown[1].departed = false; // named again: its counters carry on
+        grown[1].stats[CoreStats.REQUESTS] = 8;
+        bridge.nodesChanged();
+        assertEquals(Map.of("127.0.0.1:7000", 5L, "127.0.0.1:7001", 8L, "127.0.0.1:7002", 7L), requests(stats, bridge));
+    }
+
+    /** One snapshot through the bridge: each listed server's requests, by name. */
+    private static Map<String, Long> requests(Stats stats, StatsBridge bridge) {
+        assertTrue(stats.request());
+        bridge.onLoop();
+        stats.collect();
+        StatsView v = stats.view();
+        Map<String, Long> m = new java.util.HashMap<>();
+        for (int s = 0; s < v.layout().nserver(0); s++) {
+            m.put(v.layout().server(0, s), v.server(0, s, StatsServerField.REQUESTS));
+        }
+        return m;
+    }
+
+    @Test
     void recordLatencyFillsFixedBuckets() throws Exception {
         ServerPool[] ps = pools(Conf.parse(YAML, "t.yml"));
         StatsBridge bridge = new StatsBridge(ps, new Stats(StatsBridge.layout(ps), "h"), () -> 0, () -> 0, null);

@@ -704,6 +704,56 @@ class ClusterIT {
 
     @Test
     @Order(13)
+    void aNodeWhoseSlotsAllMoveAwayClosesItsConnectionsAndLeavesTheStats() throws Exception {
+        // the node the resharding test added: its slots go back to another master
+        RedisServer added = cluster.servers().get(cluster.servers().size() - 1);
+        RedisCluster.Node node = cluster.masters().stream().filter(n -> n.address().equals(added.address()))
+                .findFirst().orElseThrow();
+        assertTrue(!node.ranges().isEmpty(), "the added node owns slots");
+        RedisServer to = anotherMaster(added);
+        // it stays a master without slots (not a replica of the node that takes its last one)
+        assertTrue(added.command("CONFIG", "SET", "cluster-allow-replica-migration", "no").startsWith("+OK"));
+        int moved = -1;
+        for (int[] r : node.ranges()) {
+            for (int slot = r[0]; slot <= r[1]; slot++) {
+                cluster.moveSlot(slot, added, to);
+                moved = slot;
+            }
+        }
+        cluster.awaitOk(Duration.ofSeconds(20));
+        org.twemproxy4j.stats.Stats stats = proxy.core.stats();
+        String listed = "\"" + added.address() + "\": {";
+        assertTrue(render(stats).contains(listed), "listed while it owned slots");
+        // a request for a moved slot: MOVED, then a map without the node
+        String key = null;
+        for (int i = 0; key == null; i++) {
+            byte[] k = ("gone:" + i).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            if (org.twemproxy4j.hashkit.ClusterKeySlot.slot(k, 0, k.length) == moved) {
+                key = "gone:" + i;
+            }
+        }
+        assertEquals(moved, cluster.keyslot(key));
+        try (Jedis j = client()) {
+            assertEquals("OK", j.set(key, "v"));
+        }
+        Await.until("the node out of the stats", Duration.ofSeconds(15), () -> !render(stats).contains(listed));
+        // CLIENT LIST lists one client: the connection that asks
+        Await.until("no proxy connection left on the node", Duration.ofSeconds(15),
+                () -> added.command("CLIENT", "LIST").split("id=", -1).length == 2);
+        String json = render(stats);
+        assertTrue(json.contains("\"" + to.address() + "\": {"), json);
+        try (Jedis j = client()) {
+            assertEquals("v", j.get(key), "served by the slot's new owner");
+        }
+    }
+
+    private static String render(org.twemproxy4j.stats.Stats stats) {
+        org.twemproxy4j.stats.StatsView v = stats.refresh(5000);
+        return org.twemproxy4j.stats.StatsJson.render(stats, v, System.currentTimeMillis(), true);
+    }
+
+    @Test
+    @Order(14)
     void aKilledMasterIsReplacedByItsReplica() throws Exception {
         String k = "fo:0";
         RedisCluster.Node victim = cluster.owner(cluster.keyslot(k));

@@ -52,6 +52,7 @@ public final class Stats {
     private final StatsSlot first;                // the first loop's slot
     private volatile StatsSlot[] slots;           // one per event loop
     private volatile StatsLayout layout;          // the configuration's pools and servers, now
+    private volatile StatsLayout base;            // the same as configured (cluster pools: their seeds only)
     private volatile StatsView view;              // the latest published figures
     private final java.util.Map<String, Long> extra = new java.util.LinkedHashMap<>(); // plain top-level figures
 
@@ -62,6 +63,7 @@ public final class Stats {
     /** Registers the gauges in {@code registry}. */
     public Stats(StatsLayout layout, String source, MetricRegistry registry) {
         this.layout = Objects.requireNonNull(layout);
+        this.base = layout;
         this.source = Objects.requireNonNull(source);
         this.registry = Objects.requireNonNull(registry);
         this.startMillis = System.currentTimeMillis();
@@ -101,6 +103,7 @@ public final class Stats {
                 return;
             }
             layout = Objects.requireNonNull(l);
+            base = l;
             view = merged(System.currentTimeMillis());
         }
         unregister();
@@ -201,11 +204,13 @@ public final class Stats {
         for (int i = 0; i < ss.length; i++) {
             any |= ss[i].collect();
         }
-        StatsLayout l = layout;
+        // a cluster pool lists its seeds and the nodes some event loop lists now: one found since is added, one
+        // that left the slot map on every loop is dropped
+        StatsLayout l = base;
         for (int i = 0; i < ss.length; i++) {
-            l = l.withNodesOf(ss[i].last.layout); // cluster nodes an event loop found since
+            l = l.withNodesOf(ss[i].last.layout);
         }
-        if (l != layout) {
+        if (!l.equals(layout)) {
             layout = l;
             unregister();
             registerGauges();
