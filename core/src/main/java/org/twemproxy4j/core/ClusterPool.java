@@ -660,12 +660,7 @@ final class ClusterPool implements ClusterTopology {
      */
     private void sweep() {
         Server[] ss = pool.servers;
-        boolean[] named = new boolean[ss.length];
-        for (int node : slots) {
-            if (node != NONE) {
-                named[node] = true;
-            }
-        }
+        boolean[] named = named(slots, ss.length);
         boolean changed = false;
         for (int i = nseeds; i < ss.length; i++) {
             Server s = ss[i];
@@ -690,6 +685,17 @@ final class ClusterPool implements ClusterTopology {
         }
     }
 
+    /** The nodes (of {@code nservers}) that slot map {@code map} names. */
+    private static boolean[] named(int[] map, int nservers) {
+        boolean[] named = new boolean[nservers];
+        for (int node : map) {
+            if (node != NONE) {
+                named[node] = true;
+            }
+        }
+        return named;
+    }
+
     /** True when a request waits to be sent again to node {@code node} (a retry, or its address's lookup). */
     private boolean waitsFor(int node) {
         for (int i = 0; i < ndelayed; i++) {
@@ -707,12 +713,7 @@ final class ClusterPool implements ClusterTopology {
      */
     private boolean awaitsAddresses(int[] n, boolean start) {
         Server[] ss = pool.servers;
-        boolean[] used = new boolean[ss.length];
-        for (int node : n) {
-            if (node != NONE) {
-                used[node] = true;
-            }
-        }
+        boolean[] used = named(n, ss.length);
         boolean waits = false;
         for (int i = 0; i < ss.length; i++) {
             Server s = ss[i];

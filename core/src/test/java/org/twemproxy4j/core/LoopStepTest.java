@@ -282,20 +282,10 @@ class LoopStepTest {
 
         // requests filling exactly one mbuf: the read returns all that fits, so a second read is tried and
         // finds nothing (EAGAIN); the empty message it took goes back at once
-        int room;
-        try (MbufPool probe = new MbufPool(1024, 1)) {
-            Mbuf m = probe.get();
-            room = m.size();
-            probe.put(m);
-        }
-        StringBuilder sb = new StringBuilder();
-        int nreq = 0;
-        while (room - sb.length() > 16) {
-            sb.append('k').append(nreq++).append('\n');
-        }
-        sb.append("x".repeat(room - sb.length() - 1)).append('\n');
-        nreq++;
-        byte[] reqs = ascii(sb.toString());
+        int room = room(1024);
+        String lines = lines(0, room);
+        int nreq = lines.split("\n").length;
+        byte[] reqs = ascii(lines);
         assertEquals(room, reqs.length);
         send(c, reqs);
         stepUntilAnEvent("the requests");
@@ -446,7 +436,7 @@ class LoopStepTest {
         return sb.toString();
     }
 
-    private int room(int mbufSize) {
+    private static int room(int mbufSize) {
         try (MbufPool probe = new MbufPool(mbufSize, 1)) {
             Mbuf m = probe.get();
             int r = m.size();
