@@ -99,11 +99,11 @@ public final class Stats {
      */
     public void layout(StatsLayout l) {
         synchronized (this) {
+            base = Objects.requireNonNull(l); // what the pools are now, even when the listing does not change
             if (l.equals(layout)) {
                 return;
             }
-            layout = Objects.requireNonNull(l);
-            base = l;
+            layout = l;
             view = merged(System.currentTimeMillis());
         }
         unregister();

@@ -81,6 +81,37 @@ class StatsHandoverTest {
     }
 
     @Test
+    void aClusterPoolListsItsSeedsAndTheNodesALoopListsNow() {
+        StatsLayout seeds = cluster(List.of("s:1"));
+        Stats stats = new Stats(seeds, "h");
+        StatsSlot slot = stats.slot();
+        assertEquals(List.of("s:1", "n:2"), listed(stats, slot, cluster(List.of("s:1", "n:2"))), "a node found");
+        assertEquals(List.of("s:1"), listed(stats, slot, seeds), "the node left the slot map");
+        // a reload names the node as a seed: listed whatever the loop lists, even though the listing was the same
+        listed(stats, slot, cluster(List.of("s:1", "n:2")));
+        stats.layout(cluster(List.of("s:1", "n:2")));
+        assertEquals(List.of("s:1", "n:2"), listed(stats, slot, seeds), "a configured seed stays");
+    }
+
+    private static StatsLayout cluster(List<String> servers) {
+        return new StatsLayout(List.of("cl"), List.of(servers), List.of(true));
+    }
+
+    /** One hand-over from a loop laid out as {@code l}; the servers the stats then list. */
+    private static List<String> listed(Stats stats, StatsSlot slot, StatsLayout l) {
+        slot.layout(l);
+        assertTrue(stats.request());
+        slot.shadow();
+        slot.snapshotTaken();
+        stats.collect();
+        List<String> out = new java.util.ArrayList<>();
+        for (int s = 0; s < stats.layout().nserver(0); s++) {
+            out.add(stats.layout().server(0, s));
+        }
+        return out;
+    }
+
+    @Test
     void refreshWithoutALoopKeepsTheLastView() {
         Stats stats = new Stats(LAYOUT, "h");
         StatsView before = stats.view();
